@@ -1,0 +1,29 @@
+# The two commands of the README: `make demo` (the main job) and `make test` (all checks and tests).
+# Both create .venv when it is missing and install into it; nothing else needs to be installed by hand.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PIP := $(PY) -m pip
+# The CPU build of PyTorch is installed first: a plain `torch` requirement would pull a multi-GB CUDA build.
+TORCH ?= torch==2.13.0
+
+.PHONY: demo test install readme clean-runs
+
+$(VENV)/.installed: settings.ini setup.py pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q "$(TORCH)"
+	$(PIP) install -q -e ".[dev]"
+	touch $@
+
+install: $(VENV)/.installed
+
+# Main job: every experiment notebook at its CPU defaults -> runs/<experiment>/<run-id>/
+demo: install
+	$(VENV)/bin/geonb-run nbs/experiments/*.ipynb --out-dir runs --quiet
+
+# Tests: clean notebooks, module in sync, README current, docs processing, nbdev-test, pytest
+test: install
+	$(PY) tests/scripts/check_all.py
+
+readme: install
+	$(PY) tests/scripts/make_readme.py

@@ -1,0 +1,76 @@
+"""Tests of the installed package and of the repository's conventions."""
+import configparser, json, subprocess, sys
+
+import nbformat
+
+import geonb
+from conftest import BIN, ROOT
+
+CFG = configparser.ConfigParser(delimiters=["="])
+CFG.read(ROOT / "settings.ini")
+
+
+def test_version_matches_settings():
+    assert geonb.__version__ == CFG["DEFAULT"]["version"]
+
+
+def test_runtime_requirements_exclude_dev_tools():
+    reqs = CFG["DEFAULT"]["requirements"].split()
+    names = {r.split(">")[0].split("=")[0].split("<")[0].lower() for r in reqs}
+    assert not names & {"nbdev", "pytest", "jupyterlab", "fastcore", "gudhi"}, names
+
+
+def test_every_module_imports_without_nbdev():
+    "`import geonb` and each submodule must work where nbdev/fastcore are not installed."
+    code = ("import sys, pkgutil, importlib\n"
+            "for m in ('nbdev', 'fastcore', 'execnb', 'gudhi', 'pytest'): sys.modules[m] = None\n"
+            "import geonb\n"
+            "mods = [m.name for m in pkgutil.iter_modules(geonb.__path__) if m.name != '_modidx']\n"
+            "for m in mods: importlib.import_module('geonb.' + m)\n"
+            "print(len(mods))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd="/")
+    assert r.returncode == 0, r.stderr
+    assert int(r.stdout.strip()) >= 2
+
+
+def test_cli_parameter_changes_the_value(tiny_experiment, tmp_path):
+    out = tmp_path / "runs"
+    r = subprocess.run([BIN / "geonb-run", tiny_experiment, "-p", "n", "9", "--out-dir", out, "--quiet"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    (run_dir,) = (out / "tiny").iterdir()
+    assert json.loads((run_dir / "results.json").read_text())["headline"] == {"twice_n": 18}
+    assert "twice_n=18" in r.stdout and str(run_dir) in r.stdout
+
+
+def test_cli_refuses_unknown_parameter(tiny_experiment, tmp_path):
+    r = subprocess.run([BIN / "geonb-run", tiny_experiment, "-p", "nn", "9", "--out-dir", tmp_path / "runs"],
+                       capture_output=True, text=True)
+    assert r.returncode == 2 and "unknown parameter(s) ['nn']" in r.stderr
+    assert not (tmp_path / "runs").exists()
+
+
+def test_parameters_tag_survives_nbdev_clean(tiny_experiment):
+    r = subprocess.run([BIN / "nbdev-clean", "--fname", tiny_experiment], capture_output=True, text=True, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    nb = nbformat.read(tiny_experiment, as_version=4)
+    assert nb.cells[0].metadata.get("tags") == ["parameters"]
+
+
+def test_notebooks_are_stored_clean():
+    for path in sorted((ROOT / "nbs").rglob("*.ipynb")):
+        if "_proc" in path.parts or ".ipynb_checkpoints" in path.parts: continue
+        nb = nbformat.read(path, as_version=4)
+        assert nb.metadata.get("kernelspec", {}).get("name") == "python3", path
+        for c in nb.cells:
+            assert c.get("id"), f"{path.name}: cell without id"
+            if c.cell_type == "code" and "benchmarks" not in path.parts:
+                assert c.execution_count is None, f"{path.name}: execution count stored"
+
+
+def test_experiment_notebooks_follow_the_contract():
+    from geonb.run import notebook_parameters
+    for path in sorted((ROOT / "nbs" / "experiments").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells), f"{path.name}: no parameters cell"
+        assert {"out_dir", "seed", "device"} <= set(notebook_parameters(path)), path.name
