@@ -168,7 +168,7 @@ def save_figure(fig,  # a matplotlib Figure
     with atomic_write(path) as tmp: fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=path.suffix.lstrip(".") or "png")
     return path
 
-# %% ../nbs/00_core.ipynb #7aa21d29
+# %% ../nbs/00_core.ipynb #5800cd3e
 def stable_hash(*objs: Any,  # JSON-able parameters and/or numpy arrays / torch tensors
                 length: int = 12) -> str:
     "Hex digest (first `length` chars of SHA-256) of `objs`, stable across processes and dict order."
