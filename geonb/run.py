@@ -14,7 +14,8 @@ import yaml
 from .core import load_json, save_json, stable_hash
 
 # %% auto #0
-__all__ = ['notebook_parameters', 'check_parameters', 'run_id', 'run_experiment', 'headline_table', 'geonb_run_cli']
+__all__ = ['notebook_parameters', 'check_parameters', 'run_id', 'run_experiment', 'headline_table', 'geonb_run_cli',
+           'expand_grid', 'sweep', 'collect', 'summarize', 'geonb_sweep_cli']
 
 # %% ../nbs/01_run.ipynb #3d7886e6
 def notebook_parameters(notebook: str | Path,  # path of a notebook with a cell tagged `parameters`
@@ -121,3 +122,196 @@ def geonb_run_cli(argv: Sequence[str] | None = None,  # arguments (default: sys.
         for d in done: print(f"  {d}")
         print("\n" + headline_table(done))
     if failed: ap.exit(1, f"geonb-run: {len(failed)} notebook(s) failed: {failed}\n")
+
+# %% ../nbs/01_run.ipynb #b7da4d66
+def expand_grid(grid: dict[str, Any] | list[dict[str, Any]],  # {name: [values]} (product), or a list of those (concatenated)
+               ) -> list[dict[str, Any]]:
+    "The list of parameter dicts described by `grid`, in a stable order."
+    import itertools
+    if isinstance(grid, list): return [p for g in grid for p in expand_grid(g)]
+    if not isinstance(grid, dict): raise TypeError(f"`grid` must be a dict or a list of dicts, got {type(grid).__name__}")
+    names = list(grid)
+    values = [v if isinstance(v, list) else [v] for v in grid.values()]
+    for n, v in zip(names, values):
+        if not v: raise ValueError(f"`grid` entry {n!r} has no values")
+    return [dict(zip(names, combo)) for combo in itertools.product(*values)]
+
+# %% ../nbs/01_run.ipynb #d2b5f680
+def _run_one(notebook: str, parameters: dict, out_dir: str, rerun: bool) -> dict:
+    "Run one sweep point; never raises (failures are reported in the returned dict)."
+    import traceback
+    run_dir = Path(out_dir) / Path(notebook).stem / run_id(parameters)
+    try:
+        run_experiment(notebook, parameters, out_dir, rerun=rerun, progress=False)
+        return {"parameters": parameters, "run_dir": str(run_dir), "status": "done"}
+    except BaseException as e:  # a failed run must not stop the sweep
+        (run_dir / "error.txt").parent.mkdir(parents=True, exist_ok=True)
+        (run_dir / "error.txt").write_text("".join(traceback.format_exception(e)))
+        return {"parameters": parameters, "run_dir": str(run_dir), "status": "failed",
+                "error": f"{type(e).__name__}: {str(e)[-500:]}"}
+
+def _executor(jobs: int, scheduler: str | None):
+    "A concurrent.futures-style executor: local processes, or a Dask distributed client."
+    if scheduler is None:
+        from concurrent.futures import ProcessPoolExecutor
+        return ProcessPoolExecutor(max_workers=jobs), None
+    try: from distributed import Client, LocalCluster
+    except ImportError as e:
+        raise ImportError("`scheduler` needs Dask distributed: pip install 'dask[distributed]' "
+                          "(and dask-jobqueue for SLURM/PBS)") from e
+    if scheduler.startswith("local"):
+        n = int(scheduler.split(":")[1]) if ":" in scheduler else jobs
+        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
+        return Client(cluster), cluster
+    return Client(scheduler), None
+
+def sweep(notebook: str | Path,  # experiment notebook
+          grid: dict | list | str | Path,  # grid (see `expand_grid`) or a YAML file holding one
+          out_dir: str | Path = "runs",  # root of the run folders (must be reachable by every worker)
+          jobs: int = 1,  # runs at a time on this machine
+          scheduler: str | None = None,  # None: local processes; "local[:N]": a Dask LocalCluster; else a Dask scheduler address
+          device: str | None = None,  # value for the notebook's `device` parameter, if it declares one
+          rerun: bool = False,  # repeat finished runs
+          progress: bool = True,  # progress bar over runs
+         ) -> list[dict]:
+    "Run `notebook` over `grid`, one folder per run, skipping finished runs; return one status dict per run."
+    from tqdm.auto import tqdm
+    notebook = Path(notebook)
+    if isinstance(grid, (str, Path)):
+        if not Path(grid).exists(): raise FileNotFoundError(f"`grid` file {str(grid)!r} does not exist")
+        grid = yaml.safe_load(Path(grid).read_text())
+    points = expand_grid(grid)
+    if device is not None and "device" in notebook_parameters(notebook):
+        points = [{**p, "device": device} for p in points]
+    for p in points: check_parameters(notebook, p)
+    jobs = int(jobs)
+    if jobs < 1: raise ValueError(f"`jobs` must be at least 1, got {jobs}")
+    out_dir = Path(out_dir).resolve()
+    todo, results = [], []
+    for p in points:
+        rd = out_dir / notebook.stem / run_id(p)
+        if (rd / "results.json").exists() and not rerun:
+            results.append({"parameters": p, "run_dir": str(rd), "status": "skipped"})
+        else: todo.append(p)
+    bar = tqdm(total=len(points), initial=len(results), desc=f"sweep {notebook.stem}", disable=not progress)
+    if todo:
+        args = (str(notebook.resolve()), str(out_dir), rerun)
+        if jobs == 1 and scheduler is None:
+            for p in todo: results.append(_run_one(args[0], p, args[1], rerun)); bar.update()
+        else:
+            ex, cluster = _executor(jobs, scheduler)
+            try:
+                futs = [ex.submit(_run_one, args[0], p, args[1], rerun, **({"pure": False} if cluster or scheduler else {}))
+                        for p in todo]
+                if scheduler is None:
+                    from concurrent.futures import as_completed
+                else: from distributed import as_completed
+                for f in as_completed(futs): results.append(f.result()); bar.update()
+            finally:
+                (ex.shutdown() if scheduler is None else ex.close())
+                if cluster is not None: cluster.close()
+    bar.close()
+    order = {run_id(p): i for i, p in enumerate(points)}
+    results.sort(key=lambda r: order[run_id(r["parameters"])])
+    n_failed = sum(r["status"] == "failed" for r in results)
+    if n_failed: print(f"{n_failed} of {len(results)} runs failed; see error.txt and the executed notebook in each")
+    return results
+
+# %% ../nbs/01_run.ipynb #77554471
+def _scalars(d: dict) -> dict:
+    "The entries of `d` that are single numbers or strings (nested results are left out of the table)."
+    return {k: v for k, v in d.items() if isinstance(v, (int, float, str, bool))}
+
+def collect(out_dir: str | Path = "runs",  # root of the run folders
+            experiment: str | None = None,  # only this experiment (notebook stem)
+           ):
+    "One row per run folder: experiment, run, status, parameters and scalar results (a pandas DataFrame)."
+    import pandas as pd
+    rows, param_names = [], set()
+    for pfile in sorted(Path(out_dir).glob("*/*/parameters.json")):
+        rd = pfile.parent
+        if experiment is not None and rd.parent.name != experiment: continue
+        row = {"experiment": rd.parent.name, "run": rd.name}
+        params = load_json(pfile).get("parameters", {}); param_names |= set(params)
+        row.update(params)
+        rfile = rd / "results.json"
+        if rfile.exists():
+            res = load_json(rfile); row["status"] = "done"
+            row.update(_scalars(res.get("headline", {})))
+            row.update({k: v for k, v in _scalars(res).items() if k not in row})
+        else: row["status"] = "failed" if (rd / "error.txt").exists() else "unfinished"
+        rows.append(row)
+    df = pd.DataFrame(rows)
+    df.attrs["param_columns"] = sorted(param_names)
+    return df
+
+# %% ../nbs/01_run.ipynb #64c482c5
+def summarize(df,  # table from `collect`
+              over: str = "seed",  # the parameter to average over
+              out_dir: str | Path | None = None,  # if given, write summary.csv, runs.csv, summary.md and a plot per experiment
+             ):
+    "Mean ± std of every numeric result over `over` (finished runs only), grouped by experiment and the other parameters."
+    import pandas as pd
+    done = df[df.status == "done"] if "status" in df else df
+    meta = {"experiment", "run", "status", over}
+    params = [c for c in done.columns if c not in meta and c in _param_columns(done)]
+    metrics = [c for c in done.columns if c not in meta and c not in params and pd.api.types.is_numeric_dtype(done[c])]
+    keys = ["experiment"] + params
+    g = done.groupby(keys, dropna=False, sort=True)
+    summ = g[metrics].agg(["mean", "std"]) if metrics else pd.DataFrame(index=g.size().index)
+    summ.columns = [f"{m}_{s}" for m, s in summ.columns] if metrics else []
+    summ["n_" + over + "s"] = g.size()
+    summ = summ.reset_index()
+    if out_dir is not None:
+        out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
+        df.to_csv(out_dir / "runs.csv", index=False); summ.to_csv(out_dir / "summary.csv", index=False)
+        (out_dir / "summary.md").write_text(_markdown_summary(summ, keys, metrics, over) + "\n")
+        for exp in summ.experiment.unique(): _plot_summary(summ[summ.experiment == exp], params, metrics, out_dir / f"summary_{exp}.png")
+    return summ
+
+def _param_columns(df) -> list[str]:
+    "Parameter columns: those that `collect` read from parameters.json (recorded in `df.attrs`)."
+    return df.attrs.get("param_columns", [])
+
+def _markdown_summary(summ, keys, metrics, over) -> str:
+    head = keys + metrics + [f"n_{over}s"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for _, r in summ.iterrows():
+        cells = [str(r[k]) for k in keys]
+        cells += [f"{r[m + '_mean']:.4g} ± {r[m + '_std']:.2g}" if r[m + '_std'] == r[m + '_std'] else f"{r[m + '_mean']:.4g}" for m in metrics]
+        lines.append("| " + " | ".join(cells + [str(r[f"n_{over}s"])]) + " |")
+    return "\n".join(lines)
+
+def _plot_summary(summ, params, metrics, path):
+    import matplotlib; import matplotlib.pyplot as plt
+    from geonb.core import save_figure
+    metrics = [m for m in metrics if summ[m + "_mean"].notna().any()][:6]
+    if not metrics: return
+    labels = [", ".join(f"{p}={r[p]}" for p in params) or "all" for _, r in summ.iterrows()]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(3.2 * len(metrics), 2.8), squeeze=False)
+    for ax, m in zip(axes[0], metrics):
+        ax.bar(range(len(summ)), summ[m + "_mean"], yerr=summ[m + "_std"].fillna(0), capsize=3, color="tab:blue")
+        ax.set_title(m); ax.set_xticks(range(len(summ))); ax.set_xticklabels(labels, rotation=45, ha="right", fontsize=7)
+    fig.suptitle(summ.experiment.iloc[0]); save_figure(fig, path); plt.close(fig)
+
+# %% ../nbs/01_run.ipynb #40e118b8
+def geonb_sweep_cli(argv: Sequence[str] | None = None,  # arguments (default: sys.argv[1:])
+                   ) -> None:
+    "Console script `geonb-sweep`: run a notebook over a YAML grid, then write and print the summary."
+    ap = argparse.ArgumentParser(prog="geonb-sweep", description="Run a geonb experiment notebook over a parameter grid.")
+    ap.add_argument("notebook", help="experiment notebook")
+    ap.add_argument("--grid", required=True, help="YAML file: {name: [values]} (Cartesian product) or a list of such dicts")
+    ap.add_argument("--out-dir", default="runs", help="root folder of run folders (default: runs)")
+    ap.add_argument("--jobs", type=int, default=1, help="runs at a time on this machine")
+    ap.add_argument("--scheduler", default=None, help="Dask scheduler address, or local[:N] for a local Dask cluster")
+    ap.add_argument("--device", default=None, help="value for the notebook's `device` parameter")
+    ap.add_argument("--rerun", action="store_true", help="repeat finished runs")
+    args = ap.parse_args(argv)
+    try: res = sweep(args.notebook, args.grid, args.out_dir, jobs=args.jobs, scheduler=args.scheduler,
+                     device=args.device, rerun=args.rerun)
+    except (ValueError, FileNotFoundError, TypeError) as e: ap.exit(2, f"geonb-sweep: error: {e}\n")
+    stem = Path(args.notebook).stem
+    summ = summarize(collect(args.out_dir, stem), out_dir=Path(args.out_dir) / stem)
+    print((Path(args.out_dir) / stem / "summary.md").read_text())
+    print(f"runs, summary.csv, summary.md and plots in {Path(args.out_dir) / stem}")
+    if any(r["status"] == "failed" for r in res): ap.exit(1, "geonb-sweep: some runs failed\n")
