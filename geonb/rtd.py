@@ -259,7 +259,8 @@ def barcode_explorer(P,  # (N, d_P) first cloud (the first two coordinates are d
     except ImportError:
         fig = plt.figure(figsize=figsize); _draw_bar(fig, P2, Q2, bars, index, N); fig.tight_layout()
         return fig
-    with plt.ioff(): fig = plt.figure(figsize=figsize)
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=figsize)  # not managed by pyplot: the widget's output shows it, no duplicate inline copy
     slider = widgets.IntSlider(value=index, min=0, max=len(bars) - 1, description="bar", continuous_update=False)
     out = widgets.Output()
     box = widgets.VBox([slider, out])
