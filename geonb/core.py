@@ -141,11 +141,14 @@ def save_json(obj: Any,  # JSON-able object (numpy/torch values are converted)
         tmp.write_text(json.dumps(to_jsonable(obj), indent=2, sort_keys=False) + "\n")
     return path
 
+# %% ../nbs/00_core.ipynb #46a7cce0
 def load_json(path: str | os.PathLike) -> Any:
     "Read a JSON file."
-    return json.loads(Path(path).read_text())
+    path = Path(path)
+    if not path.exists(): raise FileNotFoundError(f"JSON file `{path}` does not exist")
+    return json.loads(path.read_text())
 
-# %% ../nbs/00_core.ipynb #1eb04a55
+# %% ../nbs/00_core.ipynb #d263be90
 def save_checkpoint(obj: Any,  # anything `torch.save` accepts (state dicts, RNG states, step counters)
                     path: str | os.PathLike) -> Path:
     "`torch.save` `obj` to `path` atomically."
@@ -153,13 +156,16 @@ def save_checkpoint(obj: Any,  # anything `torch.save` accepts (state dicts, RNG
     with atomic_write(path) as tmp: torch.save(obj, tmp)
     return path
 
-def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = "cpu") -> Any:
+# %% ../nbs/00_core.ipynb #6ee89d44
+def load_checkpoint(path: str | os.PathLike,  # a file written by `save_checkpoint`
+                    map_location: str | torch.device = "cpu",  # device to load tensors onto
+                   ) -> Any:
     "Load a checkpoint written by `save_checkpoint` (full pickle: only load files you wrote)."
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"checkpoint `{path}` does not exist")
     return torch.load(path, map_location=map_location, weights_only=False)
 
-# %% ../nbs/00_core.ipynb #6ee89d44
+# %% ../nbs/00_core.ipynb #7aa21d29
 def save_figure(fig,  # a matplotlib Figure
                 path: str | os.PathLike,  # target .png path
                 dpi: int = 120) -> Path:
@@ -168,7 +174,7 @@ def save_figure(fig,  # a matplotlib Figure
     with atomic_write(path) as tmp: fig.savefig(tmp, dpi=dpi, bbox_inches="tight", format=path.suffix.lstrip(".") or "png")
     return path
 
-# %% ../nbs/00_core.ipynb #5800cd3e
+# %% ../nbs/00_core.ipynb #86b7225d
 def stable_hash(*objs: Any,  # JSON-able parameters and/or numpy arrays / torch tensors
                 length: int = 12) -> str:
     "Hex digest (first `length` chars of SHA-256) of `objs`, stable across processes and dict order."
