@@ -20,7 +20,7 @@ from .labeling import Labeling, compute_labels
 # %% auto #0
 __all__ = ['GTN_PRESETS', 'GTN', 'fit_regression', 'plot_history', 'intrinsic_dimension', 'knn_components', 'check_centred',
            'setup_report', 'GTNFit', 'fit_gtn', 'interpolate_latent', 'interpolate_data', 'AutoEncoder',
-           'fit_autoencoder']
+           'fit_autoencoder', 'knn_precision_recall', 'mmd2', 'class_coverage']
 
 # %% ../nbs/05_gtn.ipynb #59102e78
 GTN_PRESETS = {
@@ -359,3 +359,51 @@ def fit_autoencoder(ae: AutoEncoder,  # the autoencoder to train
                    ) -> dict:
     "Train `ae` to reconstruct `x` (MSE, early stopping); returns the history."
     return fit_regression(ae, x, x, **train_kwargs)
+
+# %% ../nbs/05_gtn.ipynb #9a3a42eb
+def knn_precision_recall(real,  # (n, D) real samples (e.g. held-out latent codes)
+                         fake,  # (m, D) generated samples
+                         k: int = 3,  # neighbourhood size of the kNN balls
+                        ) -> tuple[float, float]:
+    "Improved precision and recall (Kynkäänniemi et al. 2019) of `fake` against `real`."
+    from scipy.spatial.distance import cdist
+    from sklearn.neighbors import NearestNeighbors
+    real = check_array(real, "real", ndim=2, min_rows=2); fake = check_array(fake, "fake", ndim=2, min_rows=2)
+    if real.shape[1] != fake.shape[1]: raise ValueError(f"`real` and `fake` must have the same dimension, got {real.shape[1]} and {fake.shape[1]}")
+    k = check_positive(k, "k", integer=True)
+    if k >= min(len(real), len(fake)): raise ValueError(f"`k` must be smaller than both sample sizes, got k={k}")
+    radius = lambda a: NearestNeighbors(n_neighbors=k + 1).fit(a).kneighbors(a)[0][:, -1]
+    d = cdist(fake, real)  # (m, n)
+    precision = (d <= radius(real)[None]).any(1).mean()
+    recall = (d <= radius(fake)[:, None]).any(0).mean()
+    return float(precision), float(recall)
+
+# %% ../nbs/05_gtn.ipynb #31f7b720
+def mmd2(a,  # (n, D) first sample
+         b,  # (m, D) second sample
+         bandwidth: float | None = None,  # Gaussian kernel width; None: median pairwise distance within `a`
+        ) -> float:
+    "Unbiased squared maximum mean discrepancy between `a` and `b` with a Gaussian kernel."
+    from scipy.spatial.distance import cdist, pdist
+    a = check_array(a, "a", ndim=2, min_rows=2); b = check_array(b, "b", ndim=2, min_rows=2)
+    if a.shape[1] != b.shape[1]: raise ValueError(f"`a` and `b` must have the same dimension, got {a.shape[1]} and {b.shape[1]}")
+    if bandwidth is None: bandwidth = float(np.median(pdist(a))) or 1.0
+    bandwidth = check_positive(bandwidth, "bandwidth")
+    kern = lambda p, q: np.exp(-cdist(p, q, "sqeuclidean") / (2 * bandwidth ** 2))
+    kaa, kbb, kab = kern(a, a), kern(b, b), kern(a, b)
+    n, m = len(a), len(b)
+    return float((kaa.sum() - np.trace(kaa)) / (n * (n - 1)) + (kbb.sum() - np.trace(kbb)) / (m * (m - 1)) - 2 * kab.mean())
+
+# %% ../nbs/05_gtn.ipynb #9301d8a4
+def class_coverage(predicted,  # (m,) class labels a classifier assigned to generated samples
+                   n_classes: int,  # number of classes
+                   min_share: float = 0.05,  # a class is covered when it receives at least this share
+                  ) -> dict:
+    "Coverage (share of classes with ≥ `min_share` of the samples), normalised entropy and the class shares."
+    y = check_array(predicted, "predicted", ndim=1)
+    if y.dtype.kind not in "iu" or (y < 0).any() or (y >= n_classes).any():
+        raise ValueError(f"`predicted` must hold integer labels in [0, {n_classes}), got {y.dtype} in [{y.min()}, {y.max()}]")
+    shares = np.bincount(y, minlength=n_classes) / len(y)
+    nz = shares[shares > 0]
+    return {"coverage": float((shares >= min_share).mean()),
+            "entropy": max(0.0, float(-(nz * np.log(nz)).sum() / np.log(n_classes))), "class_shares": shares.tolist()}
