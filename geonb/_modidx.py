@@ -7,6 +7,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                             'geonb.core.check_choice': ('core.html#check_choice', 'geonb/core.py'),
                             'geonb.core.check_positive': ('core.html#check_positive', 'geonb/core.py'),
                             'geonb.core.check_same_length': ('core.html#check_same_length', 'geonb/core.py'),
+                            'geonb.core.check_seed': ('core.html#check_seed', 'geonb/core.py'),
                             'geonb.core.get_device': ('core.html#get_device', 'geonb/core.py'),
                             'geonb.core.load_checkpoint': ('core.html#load_checkpoint', 'geonb/core.py'),
                             'geonb.core.load_json': ('core.html#load_json', 'geonb/core.py'),

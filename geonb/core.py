@@ -12,8 +12,9 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['check_array', 'check_same_length', 'check_choice', 'check_positive', 'seed_everything', 'get_device', 'atomic_write',
-           'to_jsonable', 'save_json', 'load_json', 'save_checkpoint', 'load_checkpoint', 'save_figure', 'stable_hash']
+__all__ = ['check_array', 'check_same_length', 'check_choice', 'check_positive', 'check_seed', 'seed_everything', 'get_device',
+           'atomic_write', 'to_jsonable', 'save_json', 'load_json', 'save_checkpoint', 'load_checkpoint', 'save_figure',
+           'stable_hash']
 
 # %% ../nbs/00_core.ipynb #445307f4
 def _kind(x) -> str:
@@ -79,13 +80,24 @@ def check_positive(value: float,  # the value given
         raise ValueError(f"`{name}` must be {'non-negative' if allow_zero else 'positive'} and finite, got {value!r}")
     return int(value) if integer else value
 
+# %% ../nbs/00_core.ipynb #07dcd61a
+def check_seed(seed: Any,  # the value given as a random seed
+               name: str = "seed",  # argument name, used in error messages
+              ) -> int:
+    "Check that `seed` is an integer in [0, 2**32) (NumPy's range; bools, floats and strings are refused); return it as `int`."
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)):
+        raise ValueError(f"`{name}` must be a non-negative integer below 2**32, got {seed!r} ({type(seed).__name__})")
+    if not 0 <= seed < 2**32:
+        raise ValueError(f"`{name}` must be a non-negative integer below 2**32, got {seed!r}")
+    return int(seed)
+
 # %% ../nbs/00_core.ipynb #2fc866e4
 def seed_everything(seed: int,  # the seed for python, numpy and torch
                     deterministic: bool = False,  # also request deterministic torch kernels (cuDNN etc.)
                    ) -> np.random.Generator:
     "Seed `random`, NumPy and torch; return `np.random.default_rng(seed)`."
-    seed = check_positive(seed, "seed", integer=True, allow_zero=True)
-    random.seed(seed); np.random.seed(seed % 2**32); torch.manual_seed(seed)
+    seed = check_seed(seed)
+    random.seed(seed); np.random.seed(seed); torch.manual_seed(seed)
     if torch.cuda.is_available(): torch.cuda.manual_seed_all(seed)
     if deterministic:
         os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")

@@ -15,7 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from .core import (check_array, check_choice, check_positive, get_device, load_checkpoint,
+from .core import (check_array, check_choice, check_positive, check_seed, get_device, load_checkpoint,
                         save_checkpoint, seed_everything)
 from .data import GroundTruthData, plot_image_grid
 
@@ -298,7 +298,7 @@ def fit(model: VAE,  # a model of the family (forward → dict, loss_terms, make
         callback: Callable[[int, dict], Any] | None = None,  # called as callback(step, logs) after each step
        ) -> History:
     "Train `model` on `data` for `steps` steps with optional regularisers, checkpoints and exact resume."
-    steps = check_positive(steps, "steps", integer=True)
+    steps = check_positive(steps, "steps", integer=True); seed = check_seed(seed)
     batch_size = check_positive(batch_size, "batch_size", integer=True)
     check_positive(lr, "lr"); check_positive(checkpoint_every, "checkpoint_every", integer=True)
     check_positive(log_every, "log_every", integer=True)
