@@ -29,10 +29,11 @@ def _quantile(x: torch.Tensor, q: float) -> torch.Tensor:
     pos = q * (len(s) - 1); lo = int(np.floor(pos)); hi = min(lo + 1, len(s) - 1)
     return s[lo] + (pos - lo) * (s[hi] - s[lo])
 
-def _normalize(D: torch.Tensor, norm: str | None, name: str) -> torch.Tensor:
+def _normalize(D, norm: str | None, name: str):
+    "Divide a distance matrix (numpy or torch) by its 0.9-quantile; refuse a zero unit."
     if norm is None: return D
-    scale = _quantile(D, 0.9)
-    if scale.item() <= 0: raise ValueError(f"`{name}`: the 0.9-quantile of its distances is 0 (too many coincident points) — use norm=None")
+    scale = _quantile(D, 0.9) if isinstance(D, torch.Tensor) else np.quantile(D, 0.9)
+    if float(scale) <= 0: raise ValueError(f"`{name}`: the 0.9-quantile of its distances is 0 (too many coincident points) — use norm=None")
     return D / scale
 
 def distance_matrix(X,  # point cloud (N, d): numpy array or torch tensor
@@ -42,18 +43,26 @@ def distance_matrix(X,  # point cloud (N, d): numpy array or torch tensor
     "Euclidean distance matrix of `X` in float64, optionally divided by its 0.9-quantile."
     check_choice(norm, "norm", _NORMS)
     X = check_array(X, name, ndim=2)
-    if isinstance(X, torch.Tensor):
-        X = X.to(torch.float64)
-        return _normalize(torch.cdist(X, X, compute_mode="donot_use_mm_for_euclid_dist"), norm, name)
-    X = np.asarray(X, dtype=np.float64)
-    D = cdist(X, X)
-    if norm is None: return D
-    scale = np.quantile(D, 0.9)
-    if scale <= 0: raise ValueError(f"`{name}`: the 0.9-quantile of its distances is 0 (too many coincident points) — use norm=None")
-    return D / scale
+    X = X.to(torch.float64) if isinstance(X, torch.Tensor) else np.asarray(X, dtype=np.float64)
+    big = float(abs(X).max()) if min(X.shape) > 0 else 0.0  # huge coordinates: compute on X/big (squares would overflow)
+    unit = big if big > 1e100 else 1.0
+    D = (torch.cdist(X / unit, X / unit, compute_mode="donot_use_mm_for_euclid_dist") if isinstance(X, torch.Tensor)
+         else cdist(X / unit, X / unit))
+    if norm is None and unit != 1.0:
+        D = D * unit
+        if not bool((abs(D) < float("inf")).all()):
+            raise ValueError(f"`{name}`: its distances overflow float64 (coordinates up to {big:.3g}); rescale it or use norm='quantile'")
+    return _normalize(D, norm, name)
+
 
 # %% ../nbs/03_rtd.ipynb #aef58227
 _MODES = ("min", "max")
+
+def _assemble(cross, corner, tiny):
+    "[[0, crossᵀ], [cross, corner]] (torch or numpy) with entries below `tiny` set to 0."
+    cat = torch.cat if isinstance(cross, torch.Tensor) else np.concatenate
+    M = cat([cat([cross * 0, cross.T], 1), cat([cross, corner], 1)], 0)
+    return M * (M >= tiny)
 
 def cross_matrix(r1,  # (N, N) distances of the first cloud (torch or numpy)
                  r2,  # (N, N) distances of the second cloud, same type
@@ -62,14 +71,9 @@ def cross_matrix(r1,  # (N, N) distances of the first cloud (torch or numpy)
     "The 2N×2N matrix whose Rips H1 bars form R-Cross-Barcode_1; entries below 1e-6·mean(r1) are set to 0."
     check_choice(mode, "mode", _MODES)
     lib = torch if isinstance(r1, torch.Tensor) else np
-    if mode == "min": cross, corner = r1, lib.minimum(r1, r2)
-    else: cross, corner = lib.maximum(r1, r2), r2
-    zeros = lib.zeros_like(r1)
-    top = lib.concatenate([zeros, cross.T], 1) if lib is np else torch.cat([zeros, cross.T], 1)
-    bottom = lib.concatenate([cross, corner], 1) if lib is np else torch.cat([cross, corner], 1)
-    M = lib.concatenate([top, bottom], 0) if lib is np else torch.cat([top, bottom], 0)
-    tiny = 1e-6 * r1.mean()
-    return lib.where(M < tiny, lib.zeros_like(M), M)
+    if mode == "min": return _assemble(r1, lib.minimum(r1, r2), 1e-6 * r1.mean())
+    return _assemble(lib.maximum(r1, r2), r2, 1e-6 * r1.mean())
+
 
 # %% ../nbs/03_rtd.ipynb #d91579de
 def cross_bars(r1,  # (N, N) distance matrix of the first cloud (its distances fill the cross blocks)
@@ -145,13 +149,14 @@ class RTDLoss(nn.Module):
                  p: float = 1,  # exponent of the bar lengths
                  mode: str = "min",  # "min" (RTD), "max" (TopDis) or "min+max" (sum of both)
                  symmetric: bool = True,  # average the (A, B) and (B, A) directions
-                 immovable: int | None = None,  # 1 or 2: the input that must not move (see the notebook)
+                 immovable: int | None = None,  # 1 or 2: the reference input of the released RTD-AE/TopDis reads
                  inputs: str = "distances",  # "distances": (N, N) matrices; "points": (N, d) clouds
                  norm: str | None = "quantile",  # "quantile" or None, applied to both matrices
                 ):
         super().__init__()
         self.card = check_positive(card, "card", integer=True); self.p = check_positive(p, "p")
-        self.mode = check_choice(mode, "mode", _LOSS_MODES); self.symmetric = bool(symmetric)
+        self.mode = check_choice(mode, "mode", _LOSS_MODES); self.symmetric = symmetric
+        if not isinstance(symmetric, bool): raise TypeError(f"`symmetric` must be True or False, got {symmetric!r}")
         self.immovable = check_choice(immovable, "immovable", (None, 1, 2))
         self.inputs = check_choice(inputs, "inputs", ("distances", "points")); self.norm = check_choice(norm, "norm", _NORMS)
 
@@ -167,15 +172,15 @@ class RTDLoss(nn.Module):
         return _normalize(_clean(A), self.norm, "A"), _normalize(_clean(B), self.norm, "B")
 
     def _direction(self, r1, r2, mode, movable):
-        "Loss of one barcode; `movable` is the tracked distance matrix of the movable input (or None)."
+        "Loss of one barcode (r1, r2); `movable` is the movable input's tracked distance matrix, or None."
         M = cross_matrix(r1, r2, mode)
         bars = vr_persistence(M.detach().cpu())[1]
         be = torch.as_tensor(bars.birth_edge[:self.card], device=M.device)
         de = torch.as_tensor(bars.death_edge[:self.card], device=M.device)
-        birth, death = M[be[:, 0], be[:, 1]], M[de[:, 0], de[:, 1]]
-        if movable is not None:
-            N = len(r1); corner = (de[:, 0] >= N) & (de[:, 1] >= N)
-            death = torch.where(corner, movable[de[:, 0] % N, de[:, 1] % N], death)
+        births, deaths = M, M  # the matrices the values are read from
+        if movable is not None and mode == "min": deaths = _assemble(r1, movable, 1e-6 * r1.mean())
+        if movable is not None and mode == "max": births = _assemble(movable, r2, 1e-6 * r1.mean())
+        birth, death = births[be[:, 0], be[:, 1]], deaths[de[:, 0], de[:, 1]]
         return (death - birth).abs().pow(self.p).sum()
 
     def forward(self,
@@ -184,13 +189,12 @@ class RTDLoss(nn.Module):
                ) -> torch.Tensor:
         "Scalar loss; see the class docstring and the notebook for the options."
         r1, r2 = self._matrices(A, B)
-        movable = None
-        if self.immovable == 1: r1 = r1.detach(); movable = r2
-        elif self.immovable == 2: r2 = r2.detach(); movable = r1
+        movable = {None: None, 1: r2, 2: r1}[self.immovable]  # nothing is detached (released semantics)
         modes = ("min", "max") if self.mode == "min+max" else (self.mode,)
         loss = sum(self._direction(r1, r2, m, movable) for m in modes)
         if self.symmetric: loss = 0.5 * (loss + sum(self._direction(r2, r1, m, movable) for m in modes))
         return loss
+
 
 # %% ../nbs/03_rtd.ipynb #19abac06
 def plot_rtd(P,  # (N, d_P) first cloud
