@@ -13,7 +13,7 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from .core import (check_array, check_choice, check_positive, get_device, save_checkpoint,
+from .core import (check_array, check_choice, check_positive, check_seed, get_device, save_checkpoint,
                         seed_everything)
 from .labeling import Labeling, compute_labels
 
@@ -24,15 +24,17 @@ __all__ = ['GTN_PRESETS', 'GTN', 'fit_regression', 'plot_history', 'intrinsic_di
 
 # %% ../nbs/05_gtn.ipynb #59102e78
 GTN_PRESETS = {
-    "swiss_roll": dict(dim=1, hidden=(5, 5, 5), batchnorm=False, lr=1e-3, batch_size=250),
-    "uniform_2d": dict(dim=2, hidden=(6,) * 5, batchnorm=False, lr=1e-3, batch_size=250),
-    "mnist_d5": dict(dim=5, hidden=(50,) * 6, batchnorm=True, lr=1e-3, batch_size=128),
+    "swiss_roll": dict(dim=1, hidden=(5, 5, 5), batchnorm=False, lr=1e-3, batch_size=250, patience=4),
+    "uniform_2d": dict(dim=2, hidden=(6,) * 5, batchnorm=False, lr=1e-3, batch_size=250, patience=4),
+    "mnist_d5": dict(dim=5, hidden=(50,) * 6, batchnorm=True, lr=1e-3, batch_size=128, patience=4),
 }
 
 # %% ../nbs/05_gtn.ipynb #836a2170
 def _to_tensor(x, device=None) -> torch.Tensor:
     t = x if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x, dtype=np.float32))
     return t.float().to(device) if device is not None else t.float()
+
+_F32_MAX = float(np.finfo(np.float32).max)
 
 class GTN(nn.Module):
     "The GTN generator: an MLP from the source space (dimension `dim`) to standardised data space."
@@ -42,25 +44,40 @@ class GTN(nn.Module):
                  batchnorm: bool = False,  # BatchNorm1d after every activation
                  negative_slope: float = 0.5,  # LeakyReLU slope for negative inputs
                  out_dim: int | None = None,  # data dimension (default: `dim`, as in the paper)
+                 n_components: int = 1,  # Gaussians in the source law (>1: the mixture of a clustered fit)
                 ):
         super().__init__()
         dim = check_positive(dim, "dim", integer=True); out_dim = dim if out_dim is None else check_positive(out_dim, "out_dim", integer=True)
+        negative_slope = check_positive(negative_slope, "negative_slope"); n_components = check_positive(n_components, "n_components", integer=True)
         layers, width = [], dim
         for h in hidden:
             layers += [nn.Linear(width, check_positive(h, "hidden", integer=True)), nn.LeakyReLU(negative_slope)]
             if batchnorm: layers.append(nn.BatchNorm1d(h))
             width = h
         self.net = nn.Sequential(*layers, nn.Linear(width, out_dim))
-        self.config = dict(dim=dim, hidden=tuple(hidden), batchnorm=batchnorm, negative_slope=negative_slope, out_dim=out_dim)
+        self.config = dict(dim=dim, hidden=tuple(hidden), batchnorm=batchnorm, negative_slope=negative_slope, out_dim=out_dim,
+                           n_components=n_components)
         self.register_buffer("target_mean", torch.zeros(out_dim)); self.register_buffer("target_std", torch.ones(out_dim))
-        self.register_buffer("source_means", torch.zeros(1, dim)); self.register_buffer("source_weights", torch.ones(1))
+        self.register_buffer("source_means", torch.zeros(n_components, dim))
+        self.register_buffer("source_weights", torch.full((n_components,), 1 / n_components))
+
+    def set_source(self, means, weights) -> None:
+        "Set the source law to the Gaussian mixture with `means` (k, dim) and `weights` (k,); `config` follows."
+        means = np.asarray(check_array(means, "means", ndim=2), np.float32); weights = np.asarray(check_array(weights, "weights", ndim=1), np.float32)
+        if means.shape[1] != self.config["dim"] or len(weights) != len(means):
+            raise ValueError(f"`means` must be (k, {self.config['dim']}) and `weights` (k,), got {means.shape} and {weights.shape}")
+        if (weights < 0).any() or weights.sum() <= 0: raise ValueError(f"`weights` must be non-negative with a positive sum, got {weights}")
+        dev = self.target_mean.device
+        self.source_means = torch.from_numpy(means).to(dev); self.source_weights = torch.from_numpy(weights).to(dev)
+        self.config["n_components"] = len(weights)
 
     @classmethod
     def from_preset(cls, name: str, **overrides):
         "A GTN with one of the paper's architectures (`GTN_PRESETS`); `overrides` replace preset entries."
         check_choice(name, "name", list(GTN_PRESETS))
         cfg = {**GTN_PRESETS[name], **overrides}
-        return cls(cfg["dim"], cfg["hidden"], cfg["batchnorm"], cfg.get("negative_slope", 0.5), cfg.get("out_dim"))
+        return cls(cfg["dim"], cfg["hidden"], cfg["batchnorm"], cfg.get("negative_slope", 0.5), cfg.get("out_dim"),
+                   cfg.get("n_components", 1))
 
     def forward(self, z: torch.Tensor) -> torch.Tensor:
         "Standardised output for source points `z` (n, dim)."
@@ -70,16 +87,20 @@ class GTN(nn.Module):
     def generate(self, z) -> np.ndarray:
         "Data-space points for source points `z` (numpy or tensor, (n, dim)): one forward pass, un-standardised."
         dev = self.target_mean.device
-        z = _to_tensor(check_array(z, "z", ndim=2), dev)
+        z = check_array(z, "z", ndim=2)
         if z.shape[1] != self.config["dim"]: raise ValueError(f"`z` must have {self.config['dim']} columns, got {z.shape[1]}")
+        big = float(abs(z).max())
+        if big > _F32_MAX: raise ValueError(f"`z` has values up to {big:.3g}, beyond float32 (the network's precision)")
         was = self.training; self.eval()
-        out = self.net(z) * self.target_std + self.target_mean
+        out = self.net(_to_tensor(z, dev)) * self.target_std + self.target_mean
         self.train(was)
+        bad = int((~torch.isfinite(out)).sum())
+        if bad: raise ValueError(f"`z` (largest |value| {big:.3g}) is too large for the network: {bad} generated value(s) overflowed float32")
         return out.cpu().numpy()
 
     def sample_source(self, n: int, seed: int | None = None) -> np.ndarray:
         "n points from the source law: N(0, I), or the Gaussian mixture set by a clustered fit."
-        n = check_positive(n, "n", integer=True); rng = np.random.default_rng(seed)
+        n = check_positive(n, "n", integer=True); rng = np.random.default_rng(None if seed is None else check_seed(seed))
         means, w = self.source_means.cpu().numpy(), self.source_weights.cpu().numpy().astype(float)
         comp = rng.choice(len(w), size=n, p=w / w.sum())
         return (rng.normal(size=(n, self.config["dim"])) + means[comp]).astype(np.float32)
@@ -90,6 +111,17 @@ class GTN(nn.Module):
         "Generate `n` data points: draw from the source law, map through the network."
         return self.generate(self.sample_source(n, seed))
 
+# %% ../nbs/05_gtn.ipynb #02bd7d1c
+def _check_output_shape(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> None:
+    "Refuse a model that cannot be applied to `x`, or whose output shape differs from the targets' `y` (MSE would broadcast)."
+    was = model.training; model.eval()
+    try:
+        with torch.no_grad(): out = model(x[:2])
+    except RuntimeError as e: raise ValueError(f"`model` cannot be applied to `inputs` of shape {tuple(x.shape)}: {e}") from e
+    finally: model.train(was)
+    if tuple(out.shape[1:]) != tuple(y.shape[1:]):
+        raise ValueError(f"`model` maps `inputs` to {out.shape[1]} column(s) but `targets` has {y.shape[1]}")
+
 # %% ../nbs/05_gtn.ipynb #7ddea071
 def fit_regression(model: nn.Module,  # maps inputs to (standardised) targets
                    inputs,  # (n, d_in) inputs
@@ -97,7 +129,7 @@ def fit_regression(model: nn.Module,  # maps inputs to (standardised) targets
                    lr: float = 1e-3,  # Adam learning rate
                    batch_size: int = 128,  # mini-batch size
                    max_epochs: int = 500,  # upper bound on epochs
-                   patience: int = 3,  # stop after this many epochs without validation improvement
+                   patience: int = 4,  # stop at this many epochs without validation improvement (released GTN: 4)
                    min_delta: float = 0.0,  # smallest decrease of validation MSE counted as improvement
                    val_fraction: float = 0.1,  # held-out fraction; 0 validates on the training pairs
                    checkpoint: str | Path | None = None,  # file for the best weights (written atomically)
@@ -111,27 +143,39 @@ def fit_regression(model: nn.Module,  # maps inputs to (standardised) targets
     check_positive(lr, "lr"); batch_size = check_positive(batch_size, "batch_size", integer=True)
     max_epochs = check_positive(max_epochs, "max_epochs", integer=True); patience = check_positive(patience, "patience", integer=True)
     if not 0 <= val_fraction < 1: raise ValueError(f"`val_fraction` must be in [0, 1), got {val_fraction}")
+    seed = check_seed(seed)
+    has_bn = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
+    if has_bn and batch_size < 2: raise ValueError(f"`batch_size` must be at least 2 for a model with BatchNorm, got {batch_size}")
     dev = get_device(device); model.to(dev)
     x, y = _to_tensor(x, dev), _to_tensor(y, dev)
+    _check_output_shape(model, x, y)
     gen = torch.Generator().manual_seed(seed)
     perm = torch.randperm(len(x), generator=gen).to(dev)
     n_val = int(round(val_fraction * len(x)))
     val, tr = (perm[:n_val], perm[n_val:]) if n_val > 0 else (perm, perm)
+    if has_bn and len(tr) < 2: raise ValueError(f"a model with BatchNorm needs at least 2 training pairs, got {len(tr)} (lower `val_fraction`)")
     opt = torch.optim.Adam(model.parameters(), lr=lr)
     def val_mse():
         model.eval()
         with torch.no_grad(): return float(sum(((model(x[b]) - y[b])**2).sum() for b in val.split(4096)) / (len(val) * y.shape[1]))
     hist = dict(train_loss=[], val_loss=[], best_epoch=-1, best_val_loss=math.inf, stopped_early=False)
     best, bad = copy.deepcopy(model.state_dict()), 0
+    def diverged(what, epoch, step=None):
+        model.load_state_dict(best); model.eval()
+        at = f"epoch {epoch}" + ("" if step is None else f", step {step}")
+        kept = "its initial weights" if hist["best_epoch"] < 0 else f"the best weights so far (epoch {hist['best_epoch']})"
+        return FloatingPointError(f"the {what} became non-finite at {at} (lr={lr}); the model holds {kept}; lower `lr`")
     bar = tqdm(range(max_epochs), desc="epochs", disable=not progress)
     for epoch in bar:
-        model.train(); total = 0.0
+        model.train(); total, seen = 0.0, 0
         order = tr[torch.randperm(len(tr), generator=gen).to(dev)]
-        for b in order.split(batch_size):
-            if len(b) < 2 and len(order) > 1: continue  # BatchNorm cannot train on a single point
+        for step, b in enumerate(order.split(batch_size)):
+            if has_bn and len(b) < 2: continue  # BatchNorm cannot train on a single point (a lone last point)
             loss = ((model(x[b]) - y[b])**2).mean()
-            opt.zero_grad(); loss.backward(); opt.step(); total += float(loss.detach()) * len(b)
-        hist["train_loss"].append(total / len(tr)); v = val_mse(); hist["val_loss"].append(v)
+            if not torch.isfinite(loss): bar.close(); raise diverged("training loss", epoch, step)
+            opt.zero_grad(); loss.backward(); opt.step(); total += float(loss.detach()) * len(b); seen += len(b)
+        hist["train_loss"].append(total / seen); v = val_mse(); hist["val_loss"].append(v)
+        if not math.isfinite(v): bar.close(); raise diverged("validation loss", epoch)
         bar.set_postfix(train=f"{hist['train_loss'][-1]:.4g}", val=f"{v:.4g}")
         if v < hist["best_val_loss"] - min_delta:
             hist.update(best_epoch=epoch, best_val_loss=v); bad = 0
@@ -254,13 +298,13 @@ def fit_gtn(data,  # (n, D) data (or autoencoder latents); 1-D vectors are (n, 1
     data = np.asarray(check_array(data, "data", ndim=(1, 2), min_rows=2), dtype=np.float64)
     if data.ndim == 1: data = data[:, None]
     n, D = data.shape
-    n_clusters = check_positive(n_clusters, "n_clusters", integer=True)
-    rng = seed_everything(seed)
+    n_clusters = check_positive(n_clusters, "n_clusters", integer=True); separation = check_positive(separation, "separation")
+    rng = seed_everything(check_seed(seed))
     if model is None:
         cfg = GTN_PRESETS[check_choice(preset, "preset", list(GTN_PRESETS))] if preset else dict(dim=D, hidden=(50,) * 4, batchnorm=False)
         if cfg["dim"] != D: raise ValueError(f"preset {preset!r} is for dimension {cfg['dim']}, but `data` has dimension {D}")
         model = GTN(D, cfg["hidden"], cfg["batchnorm"])
-        for key in ("lr", "batch_size"):
+        for key in ("lr", "batch_size", "patience"):
             if key in cfg: train_kwargs.setdefault(key, cfg[key])
     if model.config["dim"] != D or model.config["out_dim"] != D:
         raise ValueError(f"`model` maps dimension {model.config['dim']} to {model.config['out_dim']}, but `data` has dimension {D}")
@@ -289,8 +333,7 @@ def fit_gtn(data,  # (n, D) data (or autoencoder latents); 1-D vectors are (n, 1
             normal[start:start + len(members)] = z + means[c]; idx[start:start + len(members)] = members[lab.idx]
             start += len(members)
     model.target_mean.copy_(torch.as_tensor(mean, dtype=torch.float32)); model.target_std.copy_(torch.as_tensor(std, dtype=torch.float32))
-    model.source_means = torch.as_tensor(means, dtype=torch.float32).to(model.target_mean.device)
-    model.source_weights = torch.as_tensor(weights, dtype=torch.float32).to(model.target_mean.device)
+    model.set_source(means, weights)
     train_kwargs.setdefault("seed", seed)
     history = fit_regression(model, normal.astype(np.float32), targets[idx].astype(np.float32), **train_kwargs)
     return GTNFit(model, normal.astype(np.float32), idx, data, labelings, history, clusters)
