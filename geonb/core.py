@@ -13,8 +13,8 @@ import torch
 
 # %% auto #0
 __all__ = ['check_array', 'check_same_length', 'check_choice', 'check_positive', 'check_seed', 'seed_everything', 'get_device',
-           'atomic_write', 'to_jsonable', 'save_json', 'load_json', 'save_checkpoint', 'load_checkpoint', 'save_figure',
-           'stable_hash']
+           'atomic_write', 'to_jsonable', 'save_json', 'load_json', 'CheckpointError', 'save_checkpoint',
+           'load_checkpoint', 'save_figure', 'stable_hash']
 
 # %% ../nbs/00_core.ipynb #445307f4
 def _kind(x) -> str:
@@ -160,11 +160,29 @@ def load_json(path: str | os.PathLike) -> Any:
     if not path.exists(): raise FileNotFoundError(f"JSON file `{path}` does not exist")
     return json.loads(path.read_text())
 
+# %% ../nbs/00_core.ipynb #294fb8e8
+class CheckpointError(ValueError):
+    "A checkpoint file that cannot be used: damaged, not a checkpoint, or holding objects that are not plain data."
+
 # %% ../nbs/00_core.ipynb #d263be90
-def save_checkpoint(obj: Any,  # anything `torch.save` accepts (state dicts, RNG states, step counters)
+_PLAIN = (torch.Tensor, torch.Size, torch.dtype, torch.device, str, bytes, int, float, complex, bool, type(None))
+
+def _check_plain(obj: Any, where: str = "obj") -> None:
+    "Raise a `TypeError` naming the first entry of `obj` that is not a tensor, number, string or container of those."
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if not isinstance(k, (str, int)): raise TypeError(f"checkpoint key {where}[{k!r}] is a {type(k).__name__}, not a str or int")
+            _check_plain(v, f"{where}[{k!r}]")
+    elif isinstance(obj, (list, tuple)) and type(obj) in (list, tuple):
+        for i, v in enumerate(obj): _check_plain(v, f"{where}[{i}]")
+    elif not isinstance(obj, _PLAIN) or isinstance(obj, np.generic):
+        raise TypeError(f"checkpoint entry {where} is a {type(obj).__module__}.{type(obj).__name__}; checkpoints hold only "
+                        "tensors, numbers, strings, and lists/tuples/dicts of them (convert it, e.g. with .tolist())")
+
+def save_checkpoint(obj: Any,  # tensors, numbers, strings, and lists/tuples/dicts of them (state dicts, RNG states, steps)
                     path: str | os.PathLike) -> Path:
-    "`torch.save` `obj` to `path` atomically."
-    path = Path(path)
+    "`torch.save` `obj` to `path` atomically, after checking that it is plain data (so it loads with `weights_only=True`)."
+    _check_plain(obj); path = Path(path)
     with atomic_write(path) as tmp: torch.save(obj, tmp)
     return path
 
@@ -172,10 +190,22 @@ def save_checkpoint(obj: Any,  # anything `torch.save` accepts (state dicts, RNG
 def load_checkpoint(path: str | os.PathLike,  # a file written by `save_checkpoint`
                     map_location: str | torch.device = "cpu",  # device to load tensors onto
                    ) -> Any:
-    "Load a checkpoint written by `save_checkpoint` (full pickle: only load files you wrote)."
+    "Load a checkpoint with `weights_only=True`: plain data only, so a crafted file cannot run code."
+    import pickle, zipfile
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"checkpoint `{path}` does not exist")
-    return torch.load(path, map_location=map_location, weights_only=False)
+    what = "delete it, or start without resuming from it (e.g. `resume=False`)"
+    if not zipfile.is_zipfile(path):  # torch.save writes a zip archive; anything else is truncated, empty or foreign
+        raise CheckpointError(f"checkpoint `{path}` is damaged or not a checkpoint (not a complete torch zip archive, "
+                              f"{path.stat().st_size} bytes); {what}")
+    try: return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as e:
+        if "Weights only load failed" not in str(e): raise CheckpointError(f"checkpoint `{path}` is damaged ({e}); {what}") from e
+        detail = next((l.strip() for l in str(e).splitlines() if "nsupported" in l or "blocked" in l), "")
+        raise CheckpointError(f"checkpoint `{path}` holds objects other than tensors and plain data ({detail}); refused, "
+                              "because unpickling them could run arbitrary code. Load only files written by `save_checkpoint`.") from None
+    except (RuntimeError, EOFError, KeyError, ValueError, OSError) as e:
+        raise CheckpointError(f"checkpoint `{path}` is damaged ({type(e).__name__}: {str(e)[:160]}); {what}") from e
 
 # %% ../nbs/00_core.ipynb #7aa21d29
 def save_figure(fig,  # a matplotlib Figure

@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_vae.ipynb #ea8407aa
 from __future__ import annotations
-import math, random, time
+import inspect, math, random, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -15,8 +15,8 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from .core import (check_array, check_choice, check_positive, check_seed, get_device, load_checkpoint,
-                        save_checkpoint, seed_everything)
+from .core import (CheckpointError, check_array, check_choice, check_positive, check_seed, get_device,
+                        load_checkpoint, save_checkpoint, seed_everything, stable_hash)
 from .data import GroundTruthData, plot_image_grid
 
 # %% auto #0
@@ -86,6 +86,11 @@ class VAE(nn.Module):
             got = tuple(x.shape) if hasattr(x, "shape") else type(x).__name__
             raise ValueError(f"`{name}` must be a tensor of shape (n, {', '.join(map(str, want))}), got {got}")
         return x
+
+    def config(self) -> dict:
+        "Class name and constructor hyperparameters (read from the attributes of the same names): what a checkpoint must match."
+        names = [n for n in inspect.signature(type(self).__init__).parameters if n not in ("self", "args", "kwargs")]
+        return {"class": type(self).__name__, **{n: getattr(self, n) for n in names if hasattr(self, n)}}
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         "Pixel logits of latent codes."
@@ -189,6 +194,7 @@ class FactorVAE(VAE):
                  likelihood: str = "bernoulli"):
         super().__init__(latent_dim, image_size, channels, beta=1.0, likelihood=likelihood)
         self.gamma, self.disc_lr = check_positive(gamma, "gamma", allow_zero=True), disc_lr
+        self.disc_hidden, self.disc_layers = disc_hidden, disc_layers
         self.discriminator = Discriminator(latent_dim, disc_hidden, disc_layers)
 
     def loss_terms(self, x: torch.Tensor, out: dict) -> dict[str, torch.Tensor]:
@@ -261,27 +267,71 @@ class History:
         return fig
 
 # %% ../nbs/07_vae.ipynb #27aa67dc
-def _batch_sampler(data: Any, batch_size: int) -> Callable[[np.random.Generator, torch.device], torch.Tensor]:
+def _check_range(x: torch.Tensor, model: nn.Module, name: str = "data") -> None:
+    "Bernoulli likelihood: pixel values must lie in [0, 1] (uint8 images must be divided by 255 first)."
+    if getattr(model, "likelihood", None) != "bernoulli": return
+    lo, hi = float(x.min()), float(x.max())
+    if lo < 0 or hi > 1:
+        raise ValueError(f"`{name}` must hold pixel values in [0, 1] for the Bernoulli likelihood, got values in [{lo:g}, {hi:g}]"
+                         + ("; divide uint8 images by 255" if hi > 1 else ""))
+
+def _batch_sampler(data: Any, batch_size: int, model: nn.Module) -> Callable[[np.random.Generator, torch.device], torch.Tensor]:
     if isinstance(data, GroundTruthData):
         return lambda rng, dev: data.observations(data.sample_factors(batch_size, rng), dev)
     x = check_array(data, "data", ndim=4)
     x = x if isinstance(x, torch.Tensor) else torch.as_tensor(x, dtype=torch.float32)
+    _check_range(x, model)
     return lambda rng, dev: x[torch.from_numpy(rng.integers(0, len(x), size=batch_size))].to(dev, torch.float32)
 
+def _data_identity(data: Any) -> dict:
+    "What identifies the training data in a checkpoint: class, description and a hash of a few images, or shape and content hash."
+    if isinstance(data, GroundTruthData):
+        obs = data.observations(data.sample_factors(4, np.random.default_rng(0)))
+        return {"type": type(data).__name__, "repr": repr(data), "images_hash": stable_hash(obs)}
+    x = torch.as_tensor(np.asarray(data) if not isinstance(data, torch.Tensor) else data, dtype=torch.float32)
+    return {"type": "array", "shape": list(x.shape), "hash": stable_hash(x)}
+
 def _rng_state(data_rng: np.random.Generator) -> dict:
+    "Every random generator's state as plain data (lists, ints, tensors), so checkpoints load with `weights_only=True`."
+    name, keys, pos, has_gauss, cached = np.random.get_state()
     return {"torch": torch.get_rng_state(), "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-            "numpy": np.random.get_state(), "python": random.getstate(), "data": data_rng.bit_generator.state}
+            "numpy": [name, keys.tolist(), int(pos), int(has_gauss), float(cached)], "python": random.getstate(),
+            "data": data_rng.bit_generator.state}
 
 def _set_rng_state(state: dict, data_rng: np.random.Generator) -> None:
-    torch.set_rng_state(state["torch"]); np.random.set_state(state["numpy"]); random.setstate(state["python"])
+    name, keys, pos, has_gauss, cached = state["numpy"]
+    torch.set_rng_state(state["torch"]); np.random.set_state((name, np.asarray(keys, dtype=np.uint32), pos, has_gauss, cached))
+    version, internal, gauss = state["python"]; random.setstate((version, tuple(internal), gauss))
     if state["cuda"] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state["cuda"])
     data_rng.bit_generator.state = state["data"]
+
+def _config_diff(saved: dict, here: dict, prefix: str = "") -> list[str]:
+    "Entries that differ between two nested configurations, as 'key: saved in the checkpoint, here now'."
+    out, absent = [], object()
+    show = lambda v: "absent" if v is absent else repr(v)
+    for k in sorted(set(saved) | set(here)):
+        a, b = saved.get(k, absent), here.get(k, absent)
+        if isinstance(a, dict) and isinstance(b, dict): out += _config_diff(a, b, f"{prefix}{k}.")
+        elif a != b: out.append(f"{prefix}{k}: {show(a)} in the checkpoint, {show(b)} here")
+    return out
 
 def _flat_grad(loss: torch.Tensor, params: list, retain: bool = True) -> torch.Tensor:
     if not loss.requires_grad: return torch.zeros(sum(p.numel() for p in params), device=params[0].device)
     gs = torch.autograd.grad(loss, params, retain_graph=retain, allow_unused=True)
     return torch.cat([(torch.zeros_like(p) if g is None else g).reshape(-1) for g, p in zip(gs, params)])
 
+# %% ../nbs/07_vae.ipynb #a4f824a6
+def _check_finite(terms: dict, step: int, ckpt: Path | None) -> None:
+    "Raise `FloatingPointError` naming the step and the loss terms that are NaN or ±inf (one device sync for all terms)."
+    if not terms: return
+    vals = torch.stack([torch.as_tensor(v).detach().float().reshape(()).cpu() for v in terms.values()])
+    if bool(torch.isfinite(vals).all()): return
+    bad = {k: float(v) for k, v in zip(terms, vals) if not math.isfinite(float(v))}
+    kept = f"; `checkpoint` {ckpt} keeps its last good state" if ckpt is not None else ""
+    raise FloatingPointError(f"training stopped at step {step}: loss term(s) {bad} went non-finite, "
+                             f"before the update (lower `lr`, or check the term's inputs){kept}")
+
+# %% ../nbs/07_vae.ipynb #b116813e
 def fit(model: VAE,  # a model of the family (forward → dict, loss_terms, make_optimizers)
         data: GroundTruthData | torch.Tensor | np.ndarray,  # ground-truth data, or images (N, C, H, W) in [0, 1]
         steps: int,  # total number of training steps (including those done before a resume)
@@ -297,7 +347,7 @@ def fit(model: VAE,  # a model of the family (forward → dict, loss_terms, make
         progress: bool = True,  # tqdm progress bar
         callback: Callable[[int, dict], Any] | None = None,  # called as callback(step, logs) after each step
        ) -> History:
-    "Train `model` on `data` for `steps` steps with optional regularisers, checkpoints and exact resume."
+    "Train `model` on `data` for `steps` steps with optional regularisers, checkpoints and exact resume; stop on non-finite losses."
     steps = check_positive(steps, "steps", integer=True); seed = check_seed(seed)
     batch_size = check_positive(batch_size, "batch_size", integer=True)
     check_positive(lr, "lr"); check_positive(checkpoint_every, "checkpoint_every", integer=True)
@@ -305,18 +355,22 @@ def fit(model: VAE,  # a model of the family (forward → dict, loss_terms, make
     for r in regularizers:
         if not callable(r): raise TypeError(f"`regularizers` must hold callables (see `Regularizer`), got {type(r).__name__}")
     dev = get_device(device); model.to(dev).train()
-    sample = _batch_sampler(data, batch_size)
+    sample = _batch_sampler(data, batch_size, model)
     opts = model.make_optimizers(lr)
     params = [p for g in opts["main"].param_groups for p in g["params"] if p.requires_grad]
-    history, start = History(), 0
-    seed_everything(seed); data_rng = np.random.default_rng(seed)
-    config = {"seed": seed, "batch_size": batch_size, "lr": lr, "model": type(model).__name__}
     ckpt = Path(checkpoint) if checkpoint is not None else None
     if resume and ckpt is None: raise ValueError("`resume=True` needs a `checkpoint` path")
+    config = None if ckpt is None else {
+        "train": {"seed": seed, "batch_size": batch_size, "lr": lr}, "data": _data_identity(data),
+        "model": model.config() if hasattr(model, "config") else {"class": type(model).__name__},
+        "regularizers": [getattr(r, "name", type(r).__name__) for r in regularizers]}
+    history, start = History(), 0
+    seed_everything(seed); data_rng = np.random.default_rng(seed)
     if resume and ckpt.exists():
         st = load_checkpoint(ckpt, map_location=dev)
-        if st["config"] != config:
-            raise ValueError(f"`checkpoint` {ckpt} was written with {st['config']}, this run has {config}")
+        diff = _config_diff(st.get("config", {}), config) if isinstance(st, dict) else ["(not a `fit` checkpoint)"]
+        if diff: raise ValueError(f"`checkpoint` {ckpt} was written with a different configuration: " + "; ".join(diff)
+                                  + ". Use another `checkpoint` path, or `resume=False` to start afresh")
         model.load_state_dict(st["model"])
         for k, o in opts.items(): o.load_state_dict(st["optimizers"][k])
         for r, s in zip(regularizers, st["regularizers"]):
@@ -326,6 +380,9 @@ def fit(model: VAE,  # a model of the family (forward → dict, loss_terms, make
 
     def save(step):
         if ckpt is None: return
+        bad = [k for k, t in model.state_dict().items() if t.is_floating_point() and not torch.isfinite(t).all()]
+        if bad: raise FloatingPointError(f"training stopped after step {step - 1}: the parameters {bad[:3]} became non-finite "
+                                         f"(lower `lr`); `checkpoint` {ckpt} keeps its last good state")
         save_checkpoint({"step": step, "config": config, "model": model.state_dict(),
                          "optimizers": {k: o.state_dict() for k, o in opts.items()},
                          "regularizers": [r.state_dict() if hasattr(r, "state_dict") else {} for r in regularizers],
@@ -334,6 +391,7 @@ def fit(model: VAE,  # a model of the family (forward → dict, loss_terms, make
     bar = tqdm(range(start, steps), total=steps, initial=start, disable=not progress, desc=type(model).__name__)
     for step in bar:
         x = sample(data_rng, dev)
+        if step == start: _check_range(x, model)
         out = model(x)
         terms = dict(model.loss_terms(x, out))
         orth = {}
@@ -342,6 +400,7 @@ def fit(model: VAE,  # a model of the family (forward → dict, loss_terms, make
             if t is None: continue
             name = getattr(r, "name", type(r).__name__)
             (orth if getattr(r, "orthogonalize", False) else terms)[name] = t
+        _check_finite({**terms, **orth}, step, ckpt)
         loss = sum(terms.values()) + sum(orth.values())
         for o in opts.values(): o.zero_grad(set_to_none=True)
         logs = {}
@@ -356,7 +415,8 @@ def fit(model: VAE,  # a model of the family (forward → dict, loss_terms, make
         else:
             loss.backward()
         opts["main"].step()
-        if hasattr(model, "auxiliary_step"): logs.update(model.auxiliary_step(x, out, opts))
+        if hasattr(model, "auxiliary_step"):
+            aux = model.auxiliary_step(x, out, opts); _check_finite(aux, step, ckpt); logs.update(aux)
         if (step + 1) % log_every == 0 or step == steps - 1:
             logs.update({k: v.item() for k, v in terms.items()}); logs.update({k: v.item() for k, v in orth.items()})
             logs["loss"] = loss.item()
@@ -373,6 +433,7 @@ def encode(model: VAE,  # a trained model of the family
            batch_size: int = 256,  # images per forward pass
           ) -> np.ndarray:
     "Posterior means (n, d) of `x`: the representation function for the metrics."
+    batch_size = check_positive(batch_size, "batch_size", integer=True)
     x = check_array(x, "x", ndim=4)
     x = x if isinstance(x, torch.Tensor) else torch.as_tensor(x, dtype=torch.float32)
     dev = next(model.parameters()).device
@@ -388,6 +449,7 @@ def latent_traversals(model: VAE,
                       span: float = 2.0,  # each coordinate runs over linspace(-span, span, n)
                      ) -> list[np.ndarray]:
     "For each latent coordinate, decoded images (n, C, H, W) with that coordinate of the base code varied."
+    n, span = check_positive(n, "n", integer=True), check_positive(span, "span")
     x = check_array(x, "x", ndim=(3, 4)); x = x if isinstance(x, torch.Tensor) else torch.as_tensor(x, dtype=torch.float32)
     base = torch.as_tensor(encode(model, x.reshape(1, *x.shape[-3:])))[0]
     dev, rows = next(model.parameters()).device, []
