@@ -4,7 +4,7 @@
 
 # %% ../nbs/04_labeling.ipynb #947ea164
 from __future__ import annotations
-import dataclasses, math
+import dataclasses, math, warnings
 from pathlib import Path
 from typing import Any
 
@@ -15,12 +15,13 @@ from scipy.optimize import linear_sum_assignment
 from scipy.spatial import cKDTree
 from tqdm.auto import tqdm
 
-from .core import atomic_write, check_array, check_choice, check_positive, check_same_length, get_device, stable_hash
+from .core import (atomic_write, check_array, check_choice, check_positive, check_same_length, check_seed, get_device,
+                        stable_hash)
 
 # %% auto #0
-__all__ = ['LABELING_METHODS', 'check_pair', 'label_1d_exact', 'greedy_cosine_reference', 'greedy_cosine_labels',
-           'assignment_labels', 'direction_radius_labels', 'labeling_diagnostics', 'Labeling', 'compute_labels',
-           'plot_pairs', 'pairing_viewer']
+__all__ = ['LABELING_METHODS', 'LABELING_VERSIONS', 'check_pair', 'label_1d_exact', 'greedy_cosine_reference',
+           'greedy_cosine_labels', 'assignment_labels', 'direction_radius_labels', 'labeling_diagnostics', 'Labeling',
+           'labels_cache_key', 'compute_labels', 'plot_pairs', 'pairing_viewer']
 
 # %% ../nbs/04_labeling.ipynb #f5a2662a
 def _as_2d(x, name: str, min_rows: int = 2) -> np.ndarray:
@@ -52,8 +53,10 @@ def label_1d_exact(normal,  # (n,) or (n, 1) standard-normal sample
 
 # %% ../nbs/04_labeling.ipynb #b55afba3
 def _unit_rows(x: np.ndarray, eps: float) -> tuple[np.ndarray, np.ndarray]:
-    "float32 norms and rows divided by max(norm, eps), as torch's cosine similarity does."
-    x = np.asarray(x, np.float32)
+    "float32 norms and rows divided by max(norm, eps), as torch's cosine similarity does (huge clouds scaled down first)."
+    x = np.asarray(x, np.float64); big = float(np.abs(x).max()) if x.size else 0.0
+    if big > 2.0 ** 60: x = x * 2.0 ** -math.ceil(math.log2(big))  # float32 squares would overflow; cosine is scale-free
+    x = x.astype(np.float32)
     norms = np.linalg.norm(x, axis=1).astype(np.float32)
     return norms, x / np.maximum(norms, np.float32(eps))[:, None]
 
@@ -192,12 +195,14 @@ def direction_radius_labels(normal,  # (n, d) standard-normal sample, d ≥ 2
     "Greedy cosine labeling, then, within angular cells of the normal points, labels re-paired by rank of norm."
     from sklearn.cluster import KMeans
     normal, data = check_pair(normal, data)
-    check_positive(cell_size, "cell_size", integer=True)
+    if normal.shape[1] < 2:
+        raise ValueError("`normal` must have dimension ≥ 2 for direction_radius_labels (in 1-D its two sign cells keep the "
+                         "greedy rule's sign crossings); use label_1d_exact, rank matching, in 1-D")
+    check_positive(cell_size, "cell_size", integer=True); seed = check_seed(seed)
     idx = greedy_cosine_labels(normal, data, **greedy_kwargs)
     n = len(normal); n_cells = max(1, n // cell_size)
     directions = normal / np.maximum(np.linalg.norm(normal, axis=1, keepdims=True), 1e-12)
-    if normal.shape[1] == 1: cells = (directions[:, 0] > 0).astype(int)
-    elif n_cells == 1: cells = np.zeros(n, int)
+    if n_cells == 1: cells = np.zeros(n, int)
     else: cells = KMeans(n_cells, n_init=1, max_iter=50, random_state=seed).fit_predict(directions)
     out, ry, rx = idx.copy(), np.linalg.norm(normal, axis=1), np.linalg.norm(data, axis=1)
     for c in np.unique(cells):
@@ -242,6 +247,37 @@ class Labeling:
 LABELING_METHODS = {"exact_1d": label_1d_exact, "greedy_cosine": greedy_cosine_labels,
                     "direction_radius": direction_radius_labels, "assignment": assignment_labels}
 
+# %% ../nbs/04_labeling.ipynb #9db34cc9
+LABELING_VERSIONS = {"exact_1d": 1, "greedy_cosine": 1, "direction_radius": 1, "assignment": 1}
+
+# %% ../nbs/04_labeling.ipynb #bf0b4947
+def labels_cache_key(normal: np.ndarray,  # (n, d) standard-normal sample, as check_pair returns it
+                     data: np.ndarray,  # (n, d) data sample
+                     method: str,  # one of LABELING_METHODS
+                     options: dict,  # method options
+                     version: int | None = None,  # implementation version (default: LABELING_VERSIONS[method])
+                    ) -> str:
+    "Cache key of a labeling: hash of the implementation version, the samples, the method and its options."
+    version = LABELING_VERSIONS[check_choice(method, "method", list(LABELING_METHODS))] if version is None else version
+    return stable_hash("labels", version, normal, data, method, {k: v for k, v in options.items() if k not in ("progress", "stats")})
+
+# %% ../nbs/04_labeling.ipynb #dce37b40
+def _write_cached_labels(path: Path, idx: np.ndarray) -> None:
+    "Write labels with the hash of what is written (atomically)."
+    with atomic_write(path) as tmp:
+        with open(tmp, "wb") as f: np.savez(f, idx=idx, sha256=np.array(stable_hash(idx, length=64)))
+
+def _read_cached_labels(path: Path, n: int) -> np.ndarray | None:
+    "Cached labels if `path` is intact (hash as recorded, a permutation of range(n)); else None, with a warning."
+    try:
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as z: idx, recorded = z["idx"], str(z["sha256"])
+        problem = None if stable_hash(idx, length=64) == recorded else "its labels do not match the recorded hash"
+        if problem is None and not np.array_equal(np.sort(idx), np.arange(n)): problem = f"it is not a permutation of range({n})"
+    except Exception as e: problem = f"it cannot be read: {type(e).__name__}: {e}"
+    if problem is None: return idx
+    warnings.warn(f"label cache `{path}` is corrupt ({problem}); relabeling and rewriting it", stacklevel=3)
+    return None
+
 # %% ../nbs/04_labeling.ipynb #5851e856
 def compute_labels(normal,  # (n, d) standard-normal sample
                    data,  # (n, d) data sample
@@ -252,15 +288,13 @@ def compute_labels(normal,  # (n, d) standard-normal sample
     "Label `normal` with `data` by `method`, with diagnostics; reuse cached labels when present."
     check_choice(method, "method", list(LABELING_METHODS))
     normal, data = check_pair(normal, data)
-    key = stable_hash(normal, data, method, {k: v for k, v in options.items() if k not in ("progress", "stats")})
-    path = Path(cache_dir) / f"labels_{method}_{key}.npy" if cache_dir is not None else None
-    if path is not None and path.exists():
-        idx, cached = np.load(path), True
-    else:
-        idx, cached = LABELING_METHODS[method](normal, data, **options), False
-        if path is not None:
-            with atomic_write(path) as tmp:
-                with open(tmp, "wb") as f: np.save(f, idx)
+    key = labels_cache_key(normal, data, method, options)
+    path = Path(cache_dir) / f"labels_{method}_{key}.npz" if cache_dir is not None else None
+    idx = _read_cached_labels(path, len(normal)) if path is not None and path.exists() else None
+    cached = idx is not None
+    if idx is None:
+        idx = LABELING_METHODS[method](normal, data, **options)
+        if path is not None: _write_cached_labels(path, idx)
     return Labeling(idx, method, labeling_diagnostics(normal, data, idx), key, cached)
 
 # %% ../nbs/04_labeling.ipynb #cdd861b4
@@ -278,7 +312,7 @@ def plot_pairs(normal,  # (n, d) standard-normal sample, d ∈ {1, 2}
     normal, data = check_pair(normal, data)
     if normal.shape[1] > 2: raise ValueError(f"`normal` must be 1-D or 2-D to plot, got dimension {normal.shape[1]}")
     if ax is None: _, ax = plt.subplots(figsize=(4, 4))
-    show = np.random.default_rng(seed).choice(len(normal), min(n_show, len(normal)), replace=False)
+    show = np.random.default_rng(check_seed(seed)).choice(len(normal), min(n_show, len(normal)), replace=False)
     rank = stats.rankdata(np.linalg.norm(normal, axis=1))[show] / len(normal)
     src, dst = normal[show], data[np.asarray(idx)[show]]
     if normal.shape[1] == 1:
