@@ -18,7 +18,8 @@ from .core import check_array, check_choice, check_positive, check_same_length
 from .persistence import Bars, check_distance_matrix, plot_barcode, vr_persistence
 
 # %% auto #0
-__all__ = ['distance_matrix', 'cross_matrix', 'cross_bars', 'cross_barcode', 'rtd', 'RTDLoss', 'plot_rtd', 'barcode_explorer']
+__all__ = ['distance_matrix', 'cross_matrix', 'cross_bars', 'cross_barcode', 'rtd', 'RTDLoss', 'linear_cka', 'svcca', 'plot_rtd',
+           'barcode_explorer']
 
 # %% ../nbs/03_rtd.ipynb #24573fec
 _NORMS = ("quantile", None)
@@ -194,6 +195,42 @@ class RTDLoss(nn.Module):
         loss = sum(self._direction(r1, r2, m, movable) for m in modes)
         if self.symmetric: loss = 0.5 * (loss + sum(self._direction(r2, r1, m, movable) for m in modes))
         return loss
+
+
+# %% ../nbs/03_rtd.ipynb #f3330235
+def linear_cka(X,  # (N, d_X) first representation
+               Y,  # (N, d_Y) second representation, paired with X row by row
+              ) -> float:
+    "Linear centred kernel alignment of two paired representations (a similarity in [0, 1])."
+    X = _detached(check_array(X, "X", ndim=2, min_rows=2)).astype(np.float64)
+    Y = _detached(check_array(Y, "Y", ndim=2, min_rows=2)).astype(np.float64); check_same_length(X=X, Y=Y)
+    X = X - X.mean(0); Y = Y - Y.mean(0)
+    denom = np.linalg.norm(X.T @ X) * np.linalg.norm(Y.T @ Y)
+    if denom == 0: raise ValueError("`X` or `Y` has no variance: CKA is undefined")
+    return float(np.linalg.norm(Y.T @ X) ** 2 / denom)
+
+
+# %% ../nbs/03_rtd.ipynb #17668f66
+def _top_directions(X: np.ndarray, keep: float) -> np.ndarray:
+    "Centred X projected on its top singular directions explaining a `keep` share of the variance."
+    X = X - X.mean(0)
+    U, s, _ = np.linalg.svd(X, full_matrices=False)
+    share = np.cumsum(s ** 2) / (s ** 2).sum()
+    k = int(np.searchsorted(share, keep - 1e-12) + 1)
+    return U[:, :k] * s[:k]
+
+def svcca(X,  # (N, d_X) first representation
+          Y,  # (N, d_Y) second representation, paired with X row by row
+          keep: float = 0.99,  # share of variance kept by the SVD step
+         ) -> float:
+    "SVCCA similarity: mean canonical correlation of the top singular directions of X and Y."
+    X = _detached(check_array(X, "X", ndim=2, min_rows=2)).astype(np.float64)
+    Y = _detached(check_array(Y, "Y", ndim=2, min_rows=2)).astype(np.float64); check_same_length(X=X, Y=Y)
+    if not 0 < keep <= 1: raise ValueError(f"`keep` must be in (0, 1], got {keep!r}")
+    if not (X.std(0) > 0).any() or not (Y.std(0) > 0).any(): raise ValueError("`X` or `Y` has no variance: SVCCA is undefined")
+    qx, qy = np.linalg.qr(_top_directions(X, keep))[0], np.linalg.qr(_top_directions(Y, keep))[0]
+    rho = np.linalg.svd(qx.T @ qy, compute_uv=False)  # canonical correlations
+    return float(np.clip(rho, 0, 1).mean())
 
 
 # %% ../nbs/03_rtd.ipynb #19abac06
