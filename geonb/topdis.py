@@ -11,9 +11,9 @@ import numpy as np
 import torch
 import torch.nn as nn
 
-from .core import check_array, check_choice, check_positive
+from .core import check_array, check_choice, check_positive, check_seed
 from .rtd import RTDLoss
-from .vae import Regularizer
+from .vae import Regularizer, _batch_sampler
 
 # %% auto #0
 __all__ = ['gaussian_shift', 'coordinate_probabilities', 'pixel_distances', 'topdis_term', 'TopDis', 'plot_shift', 'shift_viewer']
@@ -28,6 +28,7 @@ def gaussian_shift(z: torch.Tensor,  # latent codes (n, d)
     "Shift coordinate `i` of `z` by ±`C` in the batch's Gaussian CDF; return (shifted kept rows, kept mask)."
     z = check_array(z, "z", ndim=2, min_rows=2)
     if not isinstance(z, torch.Tensor): z = torch.as_tensor(z, dtype=torch.float32)
+    if not torch.is_floating_point(z): raise TypeError(f"`z` must be a floating-point tensor of codes, got dtype {z.dtype}")
     n, d = z.shape
     if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < d:
         raise ValueError(f"`i` must be an integer coordinate in [0, {d}), got {i!r}")
@@ -66,9 +67,10 @@ def pixel_distances(x: torch.Tensor,  # decoded images (n, ...) in [0, 1]
     sq = (flat * flat).sum(1)
     d2 = (sq[:, None] + sq[None, :] - 2 * flat @ flat.T).clamp_min(0)
     d2 = 0.5 * (d2 + d2.T)  # the matrix product is symmetric only up to rounding
-    eye = torch.eye(len(x), dtype=flat.dtype, device=x.device)
-    d = torch.sqrt(d2 + eye) * (1 - eye)
+    positive = (d2 > 0) & ~torch.eye(len(x), dtype=torch.bool, device=x.device)
+    d = torch.where(positive, torch.sqrt(torch.where(positive, d2, torch.ones_like(d2))), torch.zeros_like(d2))
     return d / torch.quantile(d.detach().flatten(), q).clamp_min(floor)
+
 
 # %% ../nbs/09_topdis.ipynb #69c05716
 _rtd_topdis = RTDLoss(card=50, p=1, mode="min+max", symmetric=True, immovable=1, inputs="distances", norm=None)
@@ -81,14 +83,17 @@ def topdis_term(model: nn.Module,  # a model with `decode(z) -> logits`
                 generator: torch.Generator | None = None,
                 logits: torch.Tensor | None = None,  # model.decode(z), if already computed
                 card: int = 50,  # bars kept per barcode
+                info: dict | None = None,  # if given, receives the number of kept codes under "kept"
                ) -> torch.Tensor:
-    "RTD (min+max, symmetric, immovable original) between decodes of `z` and of `z` shifted along `i`."
+    "RTD (min+max, symmetric, released reads with the unshifted decodes as reference) between decodes of `z` and of `z` shifted along `i`."
     z_shifted, kept = gaussian_shift(z, i, shift, sign, generator)
+    if info is not None: info["kept"] = int(kept.sum())
     if kept.sum() < 3: return z.sum() * 0  # too few points for a barcode: no signal this step
     original = torch.sigmoid(logits[kept] if logits is not None else model.decode(z[kept]))
     shifted = torch.sigmoid(model.decode(z_shifted))
     rtd = _rtd_topdis if card == 50 else RTDLoss(card=card, mode="min+max", immovable=1, norm=None)
     return rtd(pixel_distances(original), pixel_distances(shifted))
+
 
 # %% ../nbs/09_topdis.ipynb #e3e41592
 class TopDis(Regularizer):
@@ -102,7 +107,9 @@ class TopDis(Regularizer):
                  orthogonalize: bool = False,  # project g_T against the reconstruction gradient when they conflict
                  delay: int = 0,  # first step at which the term is on
                  card: int = 50,  # bars kept per barcode
-                 seed: int = 0,  # seed of the coordinate/sign generator
+                 seed: int | None = None,  # seed of the coordinate/sign generator; None: the run's torch seed
+                 batch: str = "same",  # "same": the training batch; "second": an independent batch from `data`
+                 data: Any = None,  # the training data (GroundTruthData or images), needed for batch="second"
                 ):
         self.gamma = check_positive(gamma, "gamma", allow_zero=True)
         if not 0 < shift < 1: raise ValueError(f"`shift` must be in (0, 1), got {shift!r}")
@@ -111,21 +118,47 @@ class TopDis(Regularizer):
         self.use_samples, self.orthogonalize = bool(use_samples), bool(orthogonalize)
         self.delay = check_positive(delay, "delay", integer=True, allow_zero=True)
         self.card = check_positive(card, "card", integer=True)
-        self.generator = torch.Generator().manual_seed(seed)
+        self.seed = None if seed is None else check_seed(seed)
+        self.batch = check_choice(batch, "batch", ("same", "second"))
+        if self.batch == "second" and data is None: raise ValueError('`data` is needed with batch="second"')
+        self.data, self.sample, self.generator, self.data_rng = data, None, None, None
         self.last: dict[str, Any] = {}
+
+    def _start(self) -> None:
+        "Seed the coordinate/sign and second-batch generators: from `seed`, or from the run's torch seed."
+        seed = self.seed if self.seed is not None else (torch.initial_seed() + 1) % 2**32
+        self.generator = torch.Generator().manual_seed(seed)
+        self.data_rng = np.random.default_rng(seed)
+
+    def _codes(self, model: nn.Module, batch: torch.Tensor, out: dict) -> tuple[torch.Tensor, torch.Tensor | None]:
+        "The codes the term shifts and, for samples, their decodes: of this step's batch or of a second one."
+        if self.batch == "second":
+            if self.sample is None: self.sample = _batch_sampler(self.data, len(batch), model)  # built once
+            out = model(self.sample(self.data_rng, batch.device))
+        return (out["z"], out["logits"]) if self.use_samples else (out["mu"], None)
 
     def __call__(self, model: nn.Module, batch: torch.Tensor, out: dict, step: int) -> torch.Tensor | None:
         if step < self.delay or self.gamma == 0: return None
-        z = out["z"] if self.use_samples else out["mu"]
+        if self.generator is None: self._start()
+        z, logits = self._codes(model, batch, out)
         probs = coordinate_probabilities(model.decoder_input_weight(), self.sampler)
         i = int(torch.multinomial(probs, 1, generator=self.generator))
         sign = 1 if torch.rand((), generator=self.generator).item() < 0.5 else -1
-        term = topdis_term(model, z, i, self.shift, sign, logits=out["logits"] if self.use_samples else None, card=self.card)
-        self.last = {"coordinate": i, "sign": sign}
+        info = {}
+        term = topdis_term(model, z, i, self.shift, sign, logits=logits, card=self.card, info=info)
+        self.last = {"coordinate": i, "sign": sign, "kept": info["kept"]}
         return self.gamma * term
 
-    def state_dict(self) -> dict: return {"generator": self.generator.get_state()}
-    def load_state_dict(self, state: dict) -> None: self.generator.set_state(state["generator"])
+    def state_dict(self) -> dict:
+        "Generator states (None before the first call), for exact resume."
+        if self.generator is None: return {"generator": None, "data": None}
+        return {"generator": self.generator.get_state(), "data": self.data_rng.bit_generator.state}
+
+    def load_state_dict(self, state: dict) -> None:
+        if state.get("generator") is None: return
+        self._start(); self.generator.set_state(state["generator"])
+        if state.get("data") is not None: self.data_rng.bit_generator.state = state["data"]
+
 
 # %% ../nbs/09_topdis.ipynb #2bcdf751
 def plot_shift(model: nn.Module,  # a trained model of the family
