@@ -4,18 +4,20 @@
 
 # %% ../nbs/01_run.ipynb #b0c311c5
 from __future__ import annotations
-import argparse, sys
+import argparse, json, math, os, re, shutil, signal, sys, traceback, uuid, warnings
 from pathlib import Path
 from typing import Any, Sequence
 
 import papermill as pm
 import yaml
+from filelock import FileLock, Timeout
 
-from .core import load_json, save_json, stable_hash
+from .core import atomic_write, load_json
 
 # %% auto #0
-__all__ = ['notebook_parameters', 'check_parameters', 'run_id', 'run_experiment', 'headline_table', 'geonb_run_cli',
-           'expand_grid', 'sweep', 'collect', 'summarize', 'geonb_sweep_cli']
+__all__ = ['notebook_parameters', 'check_parameters', 'run_id', 'run_status', 'RunLockedError', 'run_experiment',
+           'headline_table', 'parse_yaml', 'geonb_run_cli', 'expand_grid', 'load_grid', 'sweep', 'collect', 'summarize',
+           'geonb_sweep_cli']
 
 # %% ../nbs/01_run.ipynb #3d7886e6
 def notebook_parameters(notebook: str | Path,  # path of a notebook with a cell tagged `parameters`
@@ -26,52 +28,140 @@ def notebook_parameters(notebook: str | Path,  # path of a notebook with a cell 
     return {k: v["default"] for k, v in pm.inspect_notebook(str(notebook)).items()}
 
 # %% ../nbs/01_run.ipynb #68477fbd
+def _check_json_value(value: Any, where: str) -> None:
+    "Raise a `ValueError` naming `where` if `value` is not plain JSON (null, bool, int, float, str, list, dict with str keys)."
+    if value is None or isinstance(value, (bool, int, float, str)): return
+    if isinstance(value, list):
+        for i, v in enumerate(value): _check_json_value(v, f"{where}[{i}]")
+        return
+    if isinstance(value, dict):
+        for k, v in value.items():
+            if not isinstance(k, str): raise ValueError(f"parameter `{where}` has the key {k!r} ({type(k).__name__}); keys must be strings")
+            _check_json_value(v, f"{where}[{k!r}]")
+        return
+    raise ValueError(f"parameter `{where}` is {value!r} ({type(value).__name__}), not a JSON value "
+                     "(null, true/false, number, string, list or mapping); quote it to pass it as a string")
+
 def check_parameters(notebook: str | Path,  # experiment notebook
                      parameters: dict[str, Any],  # values to inject
                     ) -> dict[str, Any]:
-    "Raise a `ValueError` listing unknown names if `parameters` has names that `notebook` does not declare."
+    "Refuse names that `notebook` does not declare, `out_dir` (the runner sets it) and values that are not plain JSON."
     declared = notebook_parameters(notebook)
     unknown = sorted(set(parameters) - set(declared))
     if unknown:
         raise ValueError(f"unknown parameter(s) {unknown} for {Path(notebook).name}; "
                          f"it declares {sorted(declared)}")
+    if "out_dir" in parameters: raise ValueError("parameter `out_dir` is set by the runner (the run folder); choose the root with `out_dir=`/--out-dir")
+    for k, v in parameters.items(): _check_json_value(v, k)
     return parameters
 
 # %% ../nbs/01_run.ipynb #c9b2c9bb
+def _canonical(parameters: dict[str, Any]) -> str:
+    "Canonical JSON of `parameters` (sorted keys; NaN and ±inf kept as `NaN`/`Infinity`, so they differ from null and strings)."
+    return json.dumps(parameters, sort_keys=True, separators=(",", ":"), allow_nan=True)
+
 def run_id(parameters: dict[str, Any],  # the parameters given explicitly (defaults are not part of the id)
           ) -> str:
-    "Stable id of a run: `'default'` without parameters, else a 12-character hash of them."
-    return "default" if not parameters else stable_hash(parameters)
+    "Stable id of a run: `'default'` without parameters, else a 12-character SHA-256 of their canonical JSON."
+    import hashlib
+    if not parameters: return "default"
+    return hashlib.sha256(_canonical(parameters).encode() + b"|").hexdigest()[:12]
+
+# %% ../nbs/01_run.ipynb #5cfc3fe5
+def run_status(run_dir: str | Path,  # a run folder
+              ) -> str:
+    "`'done'` if `results.json` is complete (parses as a JSON object), else `'interrupted'`, `'failed'`, `'unfinished'` or `'missing'`."
+    run_dir = Path(run_dir)
+    if not run_dir.is_dir(): return "missing"
+    try:
+        if isinstance(json.loads((run_dir / "results.json").read_text()), dict): return "done"
+    except (OSError, ValueError): pass
+    if (run_dir / "interrupted.txt").exists(): return "interrupted"
+    return "failed" if (run_dir / "error.txt").exists() else "unfinished"
+
+# %% ../nbs/01_run.ipynb #110782ba
+class RunLockedError(RuntimeError):
+    "Another process is executing the same run (same experiment and run id) right now."
+
+# %% ../nbs/01_run.ipynb #69317401
+_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._=+-]*")
+
+def _check_run_name(name: str) -> str:
+    if not isinstance(name, str) or not _NAME.fullmatch(name) or len(name) > 200:
+        raise ValueError(f"`run_name` must be a plain folder name (letters, digits and . _ = + -, not starting with '.'; "
+                         f"no '/' or '..'), got {name!r}")
+    return name
+
+def _place(tmp: Path, run_dir: Path) -> None:
+    "Move the finished temporary folder `tmp` to `run_dir`, replacing an older run folder there."
+    old = run_dir.with_name(f".{run_dir.name}.old-{uuid.uuid4().hex[:8]}")
+    if run_dir.exists(): os.replace(run_dir, old)
+    os.replace(tmp, run_dir)
+    shutil.rmtree(old, ignore_errors=True)
+
+def _same_parameters(run_dir: Path, parameters: dict) -> dict | None:
+    "None if `run_dir` has no parameters.json or the same parameters, else the parameters recorded there."
+    try: old = load_json(run_dir / "parameters.json").get("parameters", {})
+    except (OSError, ValueError, AttributeError): return None
+    return None if _canonical(old) == _canonical(parameters) else old
+
+# %% ../nbs/01_run.ipynb #d064e87b
+def _execute(notebook, parameters, exp_dir, run_dir, kernel_name, progress, log_output, timeout) -> Path:
+    "Run papermill into a fresh temporary folder; record failure (error.txt) or interruption (interrupted.txt); move it into place."
+    tmp = exp_dir / f".{run_dir.name}.tmp-{uuid.uuid4().hex[:8]}"; tmp.mkdir()
+    with atomic_write(tmp / "parameters.json") as f:
+        f.write_text(json.dumps({"notebook": str(notebook), "parameters": parameters}, indent=2, allow_nan=True) + "\n")
+    try:
+        pm.execute_notebook(str(notebook), str(tmp / notebook.name), parameters={**parameters, "out_dir": str(tmp.resolve())},
+                            kernel_name=kernel_name, cwd=str(tmp), progress_bar=progress, log_output=log_output,
+                            execution_timeout=None if timeout is None else int(math.ceil(timeout)))
+        if run_status(tmp) != "done":
+            raise RuntimeError(f"{notebook.name} finished without writing a complete results.json into its run folder")
+    except KeyboardInterrupt as e:
+        (tmp / "interrupted.txt").write_text(f"interrupted ({e or 'SIGINT'}); run the same command again to resume\n")
+        _place(tmp, run_dir); raise
+    except BaseException as e:
+        (tmp / "error.txt").write_text("".join(traceback.format_exception(e)))
+        _place(tmp, run_dir)
+        raise RuntimeError(f"run {run_dir} failed: {type(e).__name__}: {str(e)[-1500:]}") from e
+    _place(tmp, run_dir)
+    return run_dir
 
 # %% ../nbs/01_run.ipynb #b2804323
 def run_experiment(notebook: str | Path,  # experiment notebook (with a `parameters` cell declaring `out_dir`)
                    parameters: dict[str, Any] | None = None,  # values to inject; unknown names are refused
                    out_dir: str | Path = "runs",  # root folder; the run goes to out_dir/<notebook stem>/<run id>/
-                   rerun: bool = False,  # run again even if results.json exists
+                   rerun: bool = False,  # run again even if the run is done (or replace a named run's parameters)
                    run_name: str | None = None,  # folder name instead of the parameter hash
                    kernel_name: str = "python3",  # Jupyter kernel
                    progress: bool = True,  # papermill's per-cell progress bar
                    log_output: bool = False,  # stream the notebook's output to this process's log
+                   timeout: float | None = None,  # seconds allowed per cell (papermill's execution_timeout); None: no limit
                   ) -> Path:
-    "Execute `notebook` with papermill into its own run folder; return the folder (skips finished runs)."
+    "Execute `notebook` into a temporary folder, moved into place when it ends; return the run folder (skips done runs)."
     notebook = Path(notebook); parameters = dict(parameters or {})
-    if "out_dir" in parameters: raise ValueError("`out_dir` is set by the runner; pass `out_dir=` to `run_experiment`")
     check_parameters(notebook, parameters)
     if "out_dir" not in notebook_parameters(notebook):
         raise ValueError(f"{notebook.name} must declare `out_dir` in its parameters cell (the run folder)")
-    run_dir = Path(out_dir) / notebook.stem / (run_name or run_id(parameters))
-    if (run_dir / "results.json").exists() and not rerun:
-        print(f"skip {run_dir}: results.json exists (rerun=True to repeat)")
-        return run_dir
-    run_dir.mkdir(parents=True, exist_ok=True)
-    (run_dir / "results.json").unlink(missing_ok=True)
-    save_json({"notebook": str(notebook), "parameters": parameters}, run_dir / "parameters.json")
-    pm.execute_notebook(str(notebook), str(run_dir / notebook.name),
-                        parameters={**parameters, "out_dir": str(run_dir.resolve())},
-                        kernel_name=kernel_name, cwd=str(run_dir), progress_bar=progress, log_output=log_output)
-    if not (run_dir / "results.json").exists():
-        raise RuntimeError(f"{notebook.name} finished without writing results.json into {run_dir}")
-    return run_dir
+    if timeout is not None and (not isinstance(timeout, (int, float)) or not timeout > 0 or not math.isfinite(timeout)):
+        raise ValueError(f"`timeout` must be a positive number of seconds or None, got {timeout!r}")
+    exp_dir = Path(out_dir) / notebook.stem; exp_dir.mkdir(parents=True, exist_ok=True)
+    name = _check_run_name(run_name) if run_name is not None else run_id(parameters)
+    run_dir = exp_dir / name
+    lock = FileLock(str(exp_dir / f".{name}.lock"))
+    try: lock.acquire(timeout=0)
+    except Timeout: raise RunLockedError(f"run {run_dir} is being executed by another process (lock {lock.lock_file}); "
+                                         "wait for it to finish, then run again to use its results") from None
+    try:
+        other = _same_parameters(run_dir, parameters) if run_name is not None else None
+        if other is not None and not rerun:
+            raise ValueError(f"run {run_dir} was made with parameters {other}, not {parameters}; "
+                             "choose another name, or rerun (--rerun) to replace it")
+        if run_status(run_dir) == "done" and not rerun:
+            print(f"skip {run_dir}: results.json exists (rerun=True to repeat)")
+            return run_dir
+        return _execute(notebook, parameters, exp_dir, run_dir, kernel_name, progress, log_output, timeout)
+    finally: lock.release()
 
 # %% ../nbs/01_run.ipynb #d07abe03
 def headline_table(run_dirs: Sequence[str | Path],  # run folders containing results.json
@@ -80,19 +170,65 @@ def headline_table(run_dirs: Sequence[str | Path],  # run folders containing res
     rows = []
     for d in map(Path, run_dirs):
         f = d / "results.json"
-        res = load_json(f) if f.exists() else {}
+        res = load_json(f) if run_status(d) == "done" else {}
         head = res.get("headline", {}) if isinstance(res, dict) else {}
         cells = ", ".join(f"{k}={v:.4g}" if isinstance(v, (int, float)) else f"{k}={v}" for k, v in head.items())
-        rows.append(f"| {d.parent.name} | {d.name} | {cells or ('(no results.json)' if not f.exists() else '')} |")
+        rows.append(f"| {d.parent.name} | {d.name} | {cells or ('' if res else '(' + run_status(d) + ')')} |")
     return "\n".join(["| experiment | run | headline |", "|---|---|---|", *rows])
 
+# %% ../nbs/01_run.ipynb #cbf656d0
+class _Yaml12Loader(yaml.SafeLoader):
+    "PyYAML's safe loader with the scalars of YAML 1.2's core schema: no yes/on/off booleans, no octal `010`, no `1:30`, no dates."
+_Yaml12Loader.yaml_implicit_resolvers = {}
+for _tag, _re in [("bool", r"true|True|TRUE|false|False|FALSE"), ("null", r"~|null|Null|NULL|"),
+                  ("int", r"[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+"),
+                  ("float", r"[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN)"
+                            r"|NaN|[-+]?Infinity")]:
+    _Yaml12Loader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(f"^(?:{_re})$"), None)
+
+def _yaml12_int(loader, node):
+    v = loader.construct_scalar(node)
+    return int(v[2:], 8) if v.startswith("0o") else int(v[2:], 16) if v.startswith("0x") else int(v, 10)
+
+def _yaml12_float(loader, node):
+    v = loader.construct_scalar(node); s = v.lstrip("+-").lstrip(".").lower()
+    if s == "nan": return math.nan
+    if s in ("inf", "infinity"): return -math.inf if v.startswith("-") else math.inf
+    return float(v)
+
+_Yaml12Loader.add_constructor("tag:yaml.org,2002:int", _yaml12_int)
+_Yaml12Loader.add_constructor("tag:yaml.org,2002:float", _yaml12_float)
+
+def parse_yaml(text: str,  # YAML 1.2 text: one document
+               source: str = "text",  # what it is, for error messages (a file name, `-p NAME`)
+              ) -> Any:
+    "Parse one YAML document with YAML 1.2 core-schema scalars; errors name `source`."
+    try: return yaml.load(text, Loader=_Yaml12Loader)
+    except yaml.composer.ComposerError as e:
+        if "single document" in str(e): raise ValueError(f"{source} holds several YAML documents ('---'); give one") from None
+        raise ValueError(f"{source} is not valid YAML: {e}") from None
+    except yaml.YAMLError as e: raise ValueError(f"{source} is not valid YAML: {e}") from None
+
 # %% ../nbs/01_run.ipynb #7a109a3b
-def _parse_value(text: str) -> Any:
-    try: v = yaml.safe_load(text)
-    except yaml.YAMLError: return text
-    if isinstance(v, str):
-        try: return float(v)  # YAML 1.1 reads `1e-3` (no dot) as a string
-        except ValueError: pass
+def _parse_value(text: str, name: str = "value") -> Any:
+    "A `-p` value: YAML 1.2 (see `parse_yaml`); text that is not valid YAML is taken as a plain string."
+    try: return parse_yaml(text, f"-p {name}")
+    except ValueError: return text
+
+class _signals_as_interrupt:
+    "Within the block, SIGTERM raises KeyboardInterrupt like Ctrl-C (SIGINT) does, so runs are marked interrupted."
+    def __enter__(self):
+        import threading
+        def handler(signum, frame): raise KeyboardInterrupt(signal.Signals(signum).name)
+        self.old = None
+        if threading.current_thread() is threading.main_thread(): self.old = signal.signal(signal.SIGTERM, handler)
+        return self
+    def __exit__(self, *exc):
+        if self.old is not None: signal.signal(signal.SIGTERM, self.old)
+
+def _timeout_arg(text: str) -> float:
+    v = float(text)
+    if not (v > 0 and math.isfinite(v)): raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
     return v
 
 def geonb_run_cli(argv: Sequence[str] | None = None,  # arguments (default: sys.argv[1:])
@@ -101,22 +237,29 @@ def geonb_run_cli(argv: Sequence[str] | None = None,  # arguments (default: sys.
     ap = argparse.ArgumentParser(prog="geonb-run", description="Run geonb experiment notebooks with papermill.")
     ap.add_argument("notebooks", nargs="+", help="experiment notebook(s)")
     ap.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                    help="parameter value (parsed as YAML); repeatable")
+                    help="parameter value (YAML 1.2: 010 is 10, yes is a string); repeatable")
     ap.add_argument("--out-dir", default="runs", help="root folder of run folders (default: runs)")
     ap.add_argument("--device", default=None, help="value for the notebooks' `device` parameter (auto, cpu, cuda, cuda:1)")
-    ap.add_argument("--rerun", action="store_true", help="repeat runs that already have results.json")
+    ap.add_argument("--rerun", action="store_true", help="repeat runs that are done; replace a named run's parameters")
     ap.add_argument("--name", default=None, help="run folder name instead of the parameter hash")
+    ap.add_argument("--timeout", type=_timeout_arg, default=None, help="seconds allowed per notebook cell (default: no limit)")
     ap.add_argument("--quiet", action="store_true", help="no per-cell progress bar")
     args = ap.parse_args(argv)
-    params = {k: _parse_value(v) for k, v in args.parameter}
+    params = {k: _parse_value(v, k) for k, v in args.parameter}
     done, failed = [], []
-    for nb in args.notebooks:
-        p = dict(params)
-        if args.device is not None and "device" in notebook_parameters(nb): p["device"] = args.device
-        try: done.append(run_experiment(nb, p, args.out_dir, rerun=args.rerun, run_name=args.name, progress=not args.quiet))
-        except (ValueError, FileNotFoundError) as e: ap.exit(2, f"geonb-run: error: {e}\n")
-        except Exception as e:
-            failed.append(nb); print(f"FAILED {nb}: {type(e).__name__}: {str(e)[:2000]}", file=sys.stderr)
+    with _signals_as_interrupt():
+        for nb in args.notebooks:
+            p = dict(params)
+            try:
+                if args.device is not None and "device" in notebook_parameters(nb): p["device"] = args.device
+                done.append(run_experiment(nb, p, args.out_dir, rerun=args.rerun, run_name=args.name,
+                                           progress=not args.quiet, timeout=args.timeout))
+            except KeyboardInterrupt as e:
+                ap.exit(130, f"geonb-run: interrupted ({e or 'SIGINT'}) during {nb}; the run is marked interrupted, "
+                             "run the same command again to resume\n")
+            except (ValueError, FileNotFoundError, RunLockedError) as e: ap.exit(2, f"geonb-run: error: {e}\n")
+            except Exception as e:
+                failed.append(nb); print(f"FAILED {nb}: {type(e).__name__}: {str(e)[:2000]}", file=sys.stderr)
     if done:
         print("\nRuns (executed notebook, figures and results.json in each folder):")
         for d in done: print(f"  {d}")
@@ -124,31 +267,62 @@ def geonb_run_cli(argv: Sequence[str] | None = None,  # arguments (default: sys.
     if failed: ap.exit(1, f"geonb-run: {len(failed)} notebook(s) failed: {failed}\n")
 
 # %% ../nbs/01_run.ipynb #b7da4d66
+def _equal_values(values: list) -> list:
+    "Values of `values` that compare equal in Python although they are distinct (1, 1.0 and True; 0, 0.0 and False)."
+    out = []
+    for i, a in enumerate(values):
+        for b in values[i + 1:]:
+            try: eq = a == b and _canonical({"v": a}) != _canonical({"v": b})
+            except Exception: eq = False
+            if eq: out += [v for v in (a, b) if not any(v is o for o in out)]
+    return out
+
 def expand_grid(grid: dict[str, Any] | list[dict[str, Any]],  # {name: [values]} (product), or a list of those (concatenated)
                ) -> list[dict[str, Any]]:
-    "The list of parameter dicts described by `grid`, in a stable order."
+    "The list of parameter dicts described by `grid`, in a stable order; empty grids and ambiguous values are refused."
     import itertools
-    if isinstance(grid, list): return [p for g in grid for p in expand_grid(g)]
+    if isinstance(grid, list):
+        if not grid: raise ValueError("`grid` is an empty list: it describes no runs")
+        points, seen = [], set()
+        for g in grid:
+            for p in expand_grid(g):
+                if run_id(p) in seen: warnings.warn(f"`grid` lists the run {p} more than once; it runs once"); continue
+                seen.add(run_id(p)); points.append(p)
+        return points
     if not isinstance(grid, dict): raise TypeError(f"`grid` must be a dict or a list of dicts, got {type(grid).__name__}")
+    if not grid: raise ValueError("`grid` is an empty mapping {}: it names no parameters (use geonb-run for a run with the defaults)")
     names = list(grid)
     values = [v if isinstance(v, list) else [v] for v in grid.values()]
     for n, v in zip(names, values):
         if not v: raise ValueError(f"`grid` entry {n!r} has no values")
+        if same := _equal_values(v):
+            raise ValueError(f"`grid` entry {n!r} has values that compare equal in Python: {same}; they would be "
+                             "distinct runs whose results look alike in tables. Keep one of them")
+        if len({_canonical({"v": x}) for x in v}) < len(v): raise ValueError(f"`grid` entry {n!r} repeats a value: {v}")
     return [dict(zip(names, combo)) for combo in itertools.product(*values)]
 
+# %% ../nbs/01_run.ipynb #e4621c35
+def load_grid(path: str | Path,  # a YAML file holding one grid
+             ) -> dict | list:
+    "Read a grid file (one YAML 1.2 document): errors name the file."
+    path = Path(path)
+    if not path.exists(): raise FileNotFoundError(f"`grid` file {str(path)!r} does not exist")
+    grid = parse_yaml(path.read_text(), f"grid file {str(path)!r}")
+    if grid is None: raise ValueError(f"grid file {str(path)!r} is empty: it describes no runs")
+    if not isinstance(grid, (dict, list)):
+        raise ValueError(f"grid file {str(path)!r} must hold a mapping {{name: [values]}} or a list of them, got {grid!r}")
+    return grid
+
 # %% ../nbs/01_run.ipynb #d2b5f680
-def _run_one(notebook: str, parameters: dict, out_dir: str, rerun: bool) -> dict:
-    "Run one sweep point; never raises (failures are reported in the returned dict)."
-    import traceback
+def _run_one(notebook: str, parameters: dict, out_dir: str, rerun: bool, timeout: float | None = None) -> dict:
+    "Run one sweep point. Failures are returned as status dicts; an interrupt (KeyboardInterrupt) propagates."
     run_dir = Path(out_dir) / Path(notebook).stem / run_id(parameters)
+    res = {"parameters": parameters, "run_dir": str(run_dir)}
     try:
-        run_experiment(notebook, parameters, out_dir, rerun=rerun, progress=False)
-        return {"parameters": parameters, "run_dir": str(run_dir), "status": "done"}
-    except BaseException as e:  # a failed run must not stop the sweep
-        (run_dir / "error.txt").parent.mkdir(parents=True, exist_ok=True)
-        (run_dir / "error.txt").write_text("".join(traceback.format_exception(e)))
-        return {"parameters": parameters, "run_dir": str(run_dir), "status": "failed",
-                "error": f"{type(e).__name__}: {str(e)[-500:]}"}
+        run_experiment(notebook, parameters, out_dir, rerun=rerun, progress=False, timeout=timeout)
+        return {**res, "status": "done"}
+    except RunLockedError as e: return {**res, "status": "locked", "error": str(e)}
+    except Exception as e: return {**res, "status": "failed", "error": f"{type(e).__name__}: {str(e)[-500:]}"}
 
 def _executor(jobs: int, scheduler: str | None):
     "A concurrent.futures-style executor: local processes, or a Dask distributed client."
@@ -165,6 +339,13 @@ def _executor(jobs: int, scheduler: str | None):
         return Client(cluster), cluster
     return Client(scheduler), None
 
+def _interrupt_workers(ex, futs) -> None:
+    "Stop a pool after an interrupt: cancel queued runs and send SIGINT to local workers (their runs are marked interrupted)."
+    for f in futs: f.cancel()
+    for pr in list((getattr(ex, "_processes", None) or {}).values()):
+        try: os.kill(pr.pid, signal.SIGINT)
+        except (ProcessLookupError, AttributeError): pass
+
 def sweep(notebook: str | Path,  # experiment notebook
           grid: dict | list | str | Path,  # grid (see `expand_grid`) or a YAML file holding one
           out_dir: str | Path = "runs",  # root of the run folders (must be reachable by every worker)
@@ -173,13 +354,12 @@ def sweep(notebook: str | Path,  # experiment notebook
           device: str | None = None,  # value for the notebook's `device` parameter, if it declares one
           rerun: bool = False,  # repeat finished runs
           progress: bool = True,  # progress bar over runs
+          timeout: float | None = None,  # seconds allowed per cell of each run; None: no limit
          ) -> list[dict]:
-    "Run `notebook` over `grid`, one folder per run, skipping finished runs; return one status dict per run."
+    "Run `notebook` over `grid`, one folder per run, skipping done runs; return one status dict per run. Ctrl-C stops it."
     from tqdm.auto import tqdm
     notebook = Path(notebook)
-    if isinstance(grid, (str, Path)):
-        if not Path(grid).exists(): raise FileNotFoundError(f"`grid` file {str(grid)!r} does not exist")
-        grid = yaml.safe_load(Path(grid).read_text())
+    if isinstance(grid, (str, Path)): grid = load_grid(grid)
     points = expand_grid(grid)
     if device is not None and "device" in notebook_parameters(notebook):
         points = [{**p, "device": device} for p in points]
@@ -190,31 +370,34 @@ def sweep(notebook: str | Path,  # experiment notebook
     todo, results = [], []
     for p in points:
         rd = out_dir / notebook.stem / run_id(p)
-        if (rd / "results.json").exists() and not rerun:
+        if run_status(rd) == "done" and not rerun:
             results.append({"parameters": p, "run_dir": str(rd), "status": "skipped"})
         else: todo.append(p)
     bar = tqdm(total=len(points), initial=len(results), desc=f"sweep {notebook.stem}", disable=not progress)
-    if todo:
-        args = (str(notebook.resolve()), str(out_dir), rerun)
-        if jobs == 1 and scheduler is None:
-            for p in todo: results.append(_run_one(args[0], p, args[1], rerun)); bar.update()
-        else:
-            ex, cluster = _executor(jobs, scheduler)
+    try:
+        if todo and jobs == 1 and scheduler is None:
+            for p in todo: results.append(_run_one(str(notebook.resolve()), p, str(out_dir), rerun, timeout)); bar.update()
+        elif todo:
+            ex, cluster = _executor(jobs, scheduler); futs = []
             try:
-                futs = [ex.submit(_run_one, args[0], p, args[1], rerun, **({"pure": False} if cluster or scheduler else {}))
-                        for p in todo]
-                if scheduler is None:
-                    from concurrent.futures import as_completed
+                futs = [ex.submit(_run_one, str(notebook.resolve()), p, str(out_dir), rerun, timeout,
+                                  **({"pure": False} if scheduler else {})) for p in todo]
+                if scheduler is None: from concurrent.futures import as_completed
                 else: from distributed import as_completed
                 for f in as_completed(futs): results.append(f.result()); bar.update()
+            except KeyboardInterrupt:
+                if scheduler is None: _interrupt_workers(ex, futs)
+                else: ex.cancel(futs)
+                raise
             finally:
-                (ex.shutdown() if scheduler is None else ex.close())
+                (ex.shutdown(wait=True, cancel_futures=True) if scheduler is None else ex.close())
                 if cluster is not None: cluster.close()
-    bar.close()
+    finally: bar.close()
     order = {run_id(p): i for i, p in enumerate(points)}
     results.sort(key=lambda r: order[run_id(r["parameters"])])
     n_failed = sum(r["status"] == "failed" for r in results)
     if n_failed: print(f"{n_failed} of {len(results)} runs failed; see error.txt and the executed notebook in each")
+    if any(r["status"] == "locked" for r in results): print("some runs were being executed by another process: run again later")
     return results
 
 # %% ../nbs/01_run.ipynb #77554471
@@ -222,24 +405,29 @@ def _scalars(d: dict) -> dict:
     "The entries of `d` that are single numbers or strings (nested results are left out of the table)."
     return {k: v for k, v in d.items() if isinstance(v, (int, float, str, bool))}
 
+def _last_error(rd: Path) -> str:
+    lines = [l for l in (rd / "error.txt").read_text(errors="replace").splitlines() if l.strip()]
+    return lines[-1][:300] if lines else ""
+
 def collect(out_dir: str | Path = "runs",  # root of the run folders
             experiment: str | None = None,  # only this experiment (notebook stem)
            ):
-    "One row per run folder: experiment, run, status, parameters and scalar results (a pandas DataFrame)."
+    "One row per run folder: experiment, run, status (and error), parameters and scalar results (a pandas DataFrame)."
     import pandas as pd
     rows, param_names = [], set()
     for pfile in sorted(Path(out_dir).glob("*/*/parameters.json")):
         rd = pfile.parent
+        if rd.name.startswith(".") or rd.parent.name.startswith("."): continue  # temporary folders of running runs
         if experiment is not None and rd.parent.name != experiment: continue
-        row = {"experiment": rd.parent.name, "run": rd.name}
-        params = load_json(pfile).get("parameters", {}); param_names |= set(params)
-        row.update(params)
-        rfile = rd / "results.json"
-        if rfile.exists():
-            res = load_json(rfile); row["status"] = "done"
+        row = {"experiment": rd.parent.name, "run": rd.name, "status": run_status(rd)}
+        try: params = load_json(pfile).get("parameters", {})
+        except ValueError: params, row["status"] = {}, "failed"
+        param_names |= set(params); row.update(params)
+        if row["status"] == "done":
+            res = load_json(rd / "results.json")
             row.update(_scalars(res.get("headline", {})))
             row.update({k: v for k, v in _scalars(res).items() if k not in row})
-        else: row["status"] = "failed" if (rd / "error.txt").exists() else "unfinished"
+        elif row["status"] == "failed" and (rd / "error.txt").exists(): row["error"] = _last_error(rd)
         rows.append(row)
     df = pd.DataFrame(rows)
     df.attrs["param_columns"] = sorted(param_names)
@@ -300,18 +488,24 @@ def geonb_sweep_cli(argv: Sequence[str] | None = None,  # arguments (default: sy
     "Console script `geonb-sweep`: run a notebook over a YAML grid, then write and print the summary."
     ap = argparse.ArgumentParser(prog="geonb-sweep", description="Run a geonb experiment notebook over a parameter grid.")
     ap.add_argument("notebook", help="experiment notebook")
-    ap.add_argument("--grid", required=True, help="YAML file: {name: [values]} (Cartesian product) or a list of such dicts")
+    ap.add_argument("--grid", required=True, help="YAML 1.2 file: {name: [values]} (Cartesian product) or a list of such dicts")
     ap.add_argument("--out-dir", default="runs", help="root folder of run folders (default: runs)")
     ap.add_argument("--jobs", type=int, default=1, help="runs at a time on this machine")
     ap.add_argument("--scheduler", default=None, help="Dask scheduler address, or local[:N] for a local Dask cluster")
     ap.add_argument("--device", default=None, help="value for the notebook's `device` parameter")
     ap.add_argument("--rerun", action="store_true", help="repeat finished runs")
+    ap.add_argument("--timeout", type=_timeout_arg, default=None, help="seconds allowed per notebook cell (default: no limit)")
     args = ap.parse_args(argv)
-    try: res = sweep(args.notebook, args.grid, args.out_dir, jobs=args.jobs, scheduler=args.scheduler,
-                     device=args.device, rerun=args.rerun)
-    except (ValueError, FileNotFoundError, TypeError) as e: ap.exit(2, f"geonb-sweep: error: {e}\n")
+    with _signals_as_interrupt():
+        try: res = sweep(args.notebook, args.grid, args.out_dir, jobs=args.jobs, scheduler=args.scheduler,
+                         device=args.device, rerun=args.rerun, timeout=args.timeout)
+        except KeyboardInterrupt as e:
+            ap.exit(130, f"geonb-sweep: interrupted ({e or 'SIGINT'}): the sweep stopped, the running run is marked "
+                         "interrupted; run the same command again to resume (finished runs are skipped)\n")
+        except (ValueError, FileNotFoundError, TypeError) as e: ap.exit(2, f"geonb-sweep: error: {e}\n")
     stem = Path(args.notebook).stem
     summ = summarize(collect(args.out_dir, stem), out_dir=Path(args.out_dir) / stem)
     print((Path(args.out_dir) / stem / "summary.md").read_text())
     print(f"runs, summary.csv, summary.md and plots in {Path(args.out_dir) / stem}")
     if any(r["status"] == "failed" for r in res): ap.exit(1, "geonb-sweep: some runs failed\n")
+    if any(r["status"] == "locked" for r in res): ap.exit(1, "geonb-sweep: some runs were running in another process\n")
