@@ -369,6 +369,7 @@ class AutoEncoder(nn.Module):
                 ):
         super().__init__()
         check_positive(in_dim, "in_dim", integer=True); check_positive(latent_dim, "latent_dim", integer=True)
+        negative_slope = check_positive(negative_slope, "negative_slope")
         def mlp(widths, last=None):
             layers = []
             for a, b in zip(widths[:-1], widths[1:]): layers += [nn.Linear(a, b), nn.LeakyReLU(negative_slope)]
@@ -377,7 +378,8 @@ class AutoEncoder(nn.Module):
             return nn.Sequential(*layers)
         check_choice(out_activation, "out_activation", [None, "sigmoid"])
         self.encoder = mlp([in_dim, *hidden, latent_dim]); self.decoder = mlp([latent_dim, *hidden[::-1], in_dim], out_activation)
-        self.config = dict(in_dim=in_dim, latent_dim=latent_dim, hidden=tuple(hidden), out_activation=out_activation)
+        self.config = dict(in_dim=in_dim, latent_dim=latent_dim, hidden=tuple(hidden), negative_slope=negative_slope,
+                           out_activation=out_activation)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         "Reconstruction of `x`."
