@@ -221,8 +221,10 @@ def labeling_diagnostics(normal,  # (n, d) standard-normal sample
     idx = np.asarray(check_array(idx, "idx", ndim=1), dtype=np.int64)
     if len(idx) != len(normal) or not np.array_equal(np.sort(idx), np.arange(len(normal))):
         raise ValueError(f"`idx` must be a permutation of range({len(normal)})")
-    lab = data[idx]; ry, rx = np.linalg.norm(normal, axis=1), np.linalg.norm(lab, axis=1)
-    cos = (normal * lab).sum(1) / np.maximum(ry * rx, 1e-12)
+    lab = data[idx]
+    sy, sx = (float(np.abs(a).max()) or 1.0 for a in (normal, lab))  # ranks and angles are scale-free: no overflow
+    ry, rx = np.linalg.norm(normal / sy, axis=1), np.linalg.norm(lab / sx, axis=1)
+    cos = ((normal / sy) * (lab / sx)).sum(1) / np.maximum(ry * rx, 1e-300)
     angle = np.degrees(np.arccos(np.clip(cos, -1, 1)))
     bins = np.array_split(np.argsort(ry, kind="stable"), n_bins)
     out = {"spearman_norm": float(stats.spearmanr(ry, rx)[0]),
