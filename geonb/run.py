@@ -118,7 +118,7 @@ def _execute(notebook, parameters, exp_dir, run_dir, kernel_name, progress, log_
         if run_status(tmp) != "done":
             raise RuntimeError(f"{notebook.name} finished without writing a complete results.json into its run folder")
     except KeyboardInterrupt as e:
-        (tmp / "interrupted.txt").write_text(f"interrupted ({e or 'SIGINT'}); run the same command again to resume\n")
+        (tmp / "interrupted.txt").write_text(f"interrupted ({str(e) or 'SIGINT'}); run the same command again to resume\n")
         _place(tmp, run_dir); raise
     except BaseException as e:
         (tmp / "error.txt").write_text("".join(traceback.format_exception(e)))
@@ -145,8 +145,8 @@ def run_experiment(notebook: str | Path,  # experiment notebook (with a `paramet
         raise ValueError(f"{notebook.name} must declare `out_dir` in its parameters cell (the run folder)")
     if timeout is not None and (not isinstance(timeout, (int, float)) or not timeout > 0 or not math.isfinite(timeout)):
         raise ValueError(f"`timeout` must be a positive number of seconds or None, got {timeout!r}")
-    exp_dir = Path(out_dir) / notebook.stem; exp_dir.mkdir(parents=True, exist_ok=True)
     name = _check_run_name(run_name) if run_name is not None else run_id(parameters)
+    exp_dir = Path(out_dir) / notebook.stem; exp_dir.mkdir(parents=True, exist_ok=True)
     run_dir = exp_dir / name
     lock = FileLock(str(exp_dir / f".{name}.lock"))
     try: lock.acquire(timeout=0)
@@ -255,7 +255,7 @@ def geonb_run_cli(argv: Sequence[str] | None = None,  # arguments (default: sys.
                 done.append(run_experiment(nb, p, args.out_dir, rerun=args.rerun, run_name=args.name,
                                            progress=not args.quiet, timeout=args.timeout))
             except KeyboardInterrupt as e:
-                ap.exit(130, f"geonb-run: interrupted ({e or 'SIGINT'}) during {nb}; the run is marked interrupted, "
+                ap.exit(130, f"geonb-run: interrupted ({str(e) or 'SIGINT'}) during {nb}; the run is marked interrupted, "
                              "run the same command again to resume\n")
             except (ValueError, FileNotFoundError, RunLockedError) as e: ap.exit(2, f"geonb-run: error: {e}\n")
             except Exception as e:
@@ -500,7 +500,7 @@ def geonb_sweep_cli(argv: Sequence[str] | None = None,  # arguments (default: sy
         try: res = sweep(args.notebook, args.grid, args.out_dir, jobs=args.jobs, scheduler=args.scheduler,
                          device=args.device, rerun=args.rerun, timeout=args.timeout)
         except KeyboardInterrupt as e:
-            ap.exit(130, f"geonb-sweep: interrupted ({e or 'SIGINT'}): the sweep stopped, the running run is marked "
+            ap.exit(130, f"geonb-sweep: interrupted ({str(e) or 'SIGINT'}): the sweep stopped, the running run is marked "
                          "interrupted; run the same command again to resume (finished runs are skipped)\n")
         except (ValueError, FileNotFoundError, TypeError) as e: ap.exit(2, f"geonb-sweep: error: {e}\n")
     stem = Path(args.notebook).stem
