@@ -148,7 +148,8 @@ def run_experiment(notebook: str | Path,  # experiment notebook (with a `paramet
     name = _check_run_name(run_name) if run_name is not None else run_id(parameters)
     exp_dir = Path(out_dir) / notebook.stem; exp_dir.mkdir(parents=True, exist_ok=True)
     run_dir = exp_dir / name
-    lock = FileLock(str(exp_dir / f".{name}.lock"))
+    (locks := Path(out_dir) / ".locks" / notebook.stem).mkdir(parents=True, exist_ok=True)
+    lock = FileLock(str(locks / f"{name}.lock"))  # outside the experiment folder, which holds only run folders
     try: lock.acquire(timeout=0)
     except Timeout: raise RunLockedError(f"run {run_dir} is being executed by another process (lock {lock.lock_file}); "
                                          "wait for it to finish, then run again to use its results") from None
