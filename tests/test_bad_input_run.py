@@ -63,6 +63,21 @@ def test_sigint_stops_the_sweep_marks_the_run_interrupted_and_a_rerun_resumes(ho
     assert not (rd[2] / "interrupted.txt").exists()
 
 
+def test_sigint_stops_a_sweep_with_two_local_workers(holding_experiment, tmp_path):
+    grid, out, hold = tmp_path / "grid.yaml", tmp_path / "runs", tmp_path / "hold"
+    grid.write_text("n: [2, 1, 3, 4, 5, 6]\n"); hold.write_text("")
+    proc = subprocess.Popen([BIN / "geonb-sweep", holding_experiment, "--grid", grid, "--out-dir", out, "--jobs", "2"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=_env(hold))
+    _wait_for(tmp_path / "hold.started", proc)
+    proc.send_signal(signal.SIGINT)  # to the sweep only: it stops its workers itself
+    try: _, stderr = proc.communicate(timeout=60)
+    except subprocess.TimeoutExpired: proc.kill(); pytest.fail("geonb-sweep --jobs 2 did not stop within 60 s of SIGINT")
+    hold.unlink()
+    assert proc.returncode == 130 and "geonb-sweep: interrupted" in stderr, (proc.returncode, stderr[-2000:])
+    status = [run_status(out / "hold" / run_id({"n": n})) for n in (2, 1, 3, 4, 5, 6)]
+    assert status[0] == "interrupted" and "missing" in status and "failed" not in status, status
+    assert not [p.name for p in (out / "hold").iterdir() if ".tmp-" in p.name]
+
 def test_one_process_per_run_and_sigterm_marks_it_interrupted(holding_experiment, tmp_path):
     out, hold = tmp_path / "runs", tmp_path / "hold"
     hold.write_text("")
