@@ -1,24 +1,47 @@
-"""The TopDis experiment notebook runs end to end at tiny size and writes its results and figures."""
+"""The TopDis experiment notebook: paired runs at tiny size, and the `paper` size starting, checkpointing and resuming exactly."""
 import json, math
 from pathlib import Path
+
+import papermill as pm
 
 from geonb.run import run_experiment
 
 NB = Path(__file__).resolve().parents[1] / "nbs" / "experiments" / "topdis_dsprites.ipynb"
+TINY = dict(steps=4, delay=2, n_seeds=2, models=["beta_vae", "beta_vae+topdis"], latent_dim=3, n_train=200, n_test=100,
+            fv_votes=40, dci_train=60, dci_test=30, eval_seeds=2, batch_size=16, device="cpu", threads=1, jobs=2)
 
 
-def test_topdis_dsprites_tiny(tmp_path):
-    params = dict(steps=4, delay=2, n_seeds=1, models=["beta_vae", "factor_vae+topdis"], latent_dim=3,
-                  disc_hidden=32, n_train=200, n_test=100, fv_votes=100, metrics=["mig", "factor_vae", "sap"],
-                  batch_size=16, device="cpu", threads=1)
-    rd = run_experiment(NB, params, tmp_path, progress=False)
+def test_topdis_dsprites_tiny_paired(tmp_path):
+    rd = run_experiment(NB, dict(size="demo", **TINY), tmp_path, progress=False)
     res = json.loads((rd / "results.json").read_text())
-    assert set(res["headline"]) == {"beta_vae_mig", "factor_vae+topdis_mig", "beta_vae_fvae", "factor_vae+topdis_fvae"}
-    for model in ("beta_vae", "factor_vae+topdis"):
-        row = res["table"][model]
-        assert 0 <= row["mig"]["mean"] <= 1 and 0 <= row["sap"]["mean"] <= 1
-        assert math.isfinite(row["recon_error"]["mean"]) and row["recon_error"]["mean"] > 0
-    assert (rd / "metrics.png").exists() and (rd / "training_curves.png").exists()
-    assert len(list(rd.glob("traversals_*.png"))) == 2
-    # the run can be resumed: checkpoints and per-model scores are in the run folder
-    assert len(list(rd.glob("ckpt_*.pt"))) == 2 and len(list(rd.glob("scores_*.json"))) == 2
+    assert set(res["per_seed"]) == {f"{m}/seed{s}" for m in TINY["models"] for s in (0, 1)}
+    for key, row in res["per_seed"].items():
+        assert 0 <= row["mig"] <= 1 and 0 <= row["sap"] <= 1 and 0 <= row["dci"] <= 1, (key, row)
+        assert math.isfinite(row["recon_error"]) and row["recon_error"] > 0, (key, row)
+    for m in ("mig", "factor_vae", "sap", "dci", "recon_error"):
+        r = res["paired"][f"beta_vae/{m}"]
+        per_seed = [res["per_seed"][f"beta_vae+topdis/seed{s}"][m] - res["per_seed"][f"beta_vae/seed{s}"][m] for s in (0, 1)]
+        assert r["n"] == 2 and abs(r["mean"] - sum(per_seed) / 2) < 1e-12 and r["ci_low"] <= r["mean"] <= r["ci_high"], r
+    assert res["verdicts"]["beta_vae"]["overall"] in {"supports the claim", "contradicts the claim", "inconclusive at this size"}
+    assert res["reproduction"][0]["verdict"] == res["verdicts"]["beta_vae"]["overall"]
+    for name in ("paired.png", "training_curves.png", "traversals_beta_vae.png", "traversals_beta_vae_topdis.png"):
+        assert (rd / name).read_bytes()[:4] == b"\x89PNG", name
+    assert len(list(rd.glob("ckpt_*.pt"))) == 4 and len(list(rd.glob("scores_*.json"))) == 4
+
+
+def test_topdis_dsprites_paper_size_resumes_exactly(tmp_path):
+    "The paper's setting (64×64 full dSprites, lr 1e-4) for a few steps: 2 steps + resume to 4 equals 4 steps at once."
+    small = dict(n_seeds=1, models=["factor_vae+topdis"], delay=1, metrics=["mig"], n_train=200,
+                 eval_seeds=1, checkpoint_every=2, device="cpu", threads=1, jobs=1, disc_hidden=32)
+    def run(folder, steps):
+        folder.mkdir(exist_ok=True)
+        pm.execute_notebook(str(NB), str(folder / "run.ipynb"), parameters=dict(size="paper", steps=steps, out_dir=str(folder), **small),
+                            progress_bar=False)
+        return json.loads((folder / "results.json").read_text())
+    once = run(tmp_path / "once", 4)
+    run(tmp_path / "resumed", 2)
+    resumed = run(tmp_path / "resumed", 4)
+    assert once["parameters"]["image_size"] == 64 and once["parameters"]["lr"] == 1e-4 and once["parameters"]["data_name"] == "dsprites"
+    for key in once["per_seed"]:
+        for m in ("mig", "recon_error"):
+            assert once["per_seed"][key][m] == resumed["per_seed"][key][m], (key, m, once["per_seed"][key], resumed["per_seed"][key])
