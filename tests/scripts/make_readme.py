@@ -1,9 +1,48 @@
-"""Generate README.md from nbs/index.ipynb without Quarto: nbdev's docs processing of the notebook
-(`proc_nbs`, offline), then `nbconvert --to markdown`. `--check` compares instead of writing (exit 1 if stale)."""
+"""Generate README.md from nbs/index.ipynb without Quarto.
+
+1. The Reproduction and Performance tables of nbs/index.ipynb (between their `<!-- begin ... table -->` and
+   `<!-- end ... table -->` markers) are regenerated from results/*/*/results.json and the executed benchmark
+   notebooks (see tests/scripts/reproduction.py); the notebook is rewritten only if a table changed.
+2. nbdev's docs processing of the notebook (`proc_nbs`, offline), then `nbconvert --to markdown`.
+`--check` compares instead of writing (exit 1 if the notebook's tables or README.md are stale)."""
+import json
+import re
 import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
+INDEX = ROOT / "nbs" / "index.ipynb"
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import reproduction  # noqa: E402
+
+_MARK = re.compile(r"(<!-- begin (\w+) table:[^\n]*-->\n)(.*?)(<!-- end \2 table -->)", re.S)
+
+
+def tables() -> dict:
+    return {"reproduction": reproduction.reproduction_table(ROOT), "performance": reproduction.performance_table(ROOT)}
+
+
+def fill_tables(nb: dict, generated: dict) -> bool:
+    "Put the generated tables between their markers in the notebook's markdown cells; True if anything changed."
+    changed = False
+    for c in nb["cells"]:
+        if c["cell_type"] != "markdown": continue
+        src = "".join(c["source"])
+        new = _MARK.sub(lambda m: m.group(1) + (generated[m.group(2)] + "\n" if m.group(2) in generated else m.group(3))
+                        + m.group(4), src)
+        if new != src:
+            c["source"] = new.splitlines(keepends=True); changed = True
+    return changed
+
+
+def update_index(write: bool = True) -> bool:
+    "Regenerate the tables in nbs/index.ipynb; return True if they were stale."
+    nb = json.loads(INDEX.read_text())
+    stale = fill_tables(nb, tables())
+    if stale and write:
+        from fastcore.nbio import write_nb
+        write_nb(nb, INDEX)
+    return stale
 
 
 def render_readme() -> str:
@@ -12,9 +51,12 @@ def render_readme() -> str:
     from nbdev.serve import proc_nbs
     os.chdir(ROOT)
     cache = proc_nbs(str(ROOT / "nbs"), file_glob="index.ipynb", n_workers=0)
-    body, _ = MarkdownExporter().from_filename(str(Path(cache) / "index.ipynb"))
+    import nbformat
+    nb = nbformat.read(Path(cache) / "index.ipynb", as_version=4)
+    nb.metadata["language_info"] = {"name": "python"}  # fenced code blocks marked as Python
+    body, _ = MarkdownExporter().from_notebook_node(nb)
     # Quarto would turn the front matter that proc_nbs adds into the page heading; do that here
-    import re, yaml
+    import yaml
     m = re.match(r"\s*---\n(.*?)\n---\n", body, re.S)
     head = ""
     if m:
@@ -28,13 +70,18 @@ def render_readme() -> str:
 
 
 if __name__ == "__main__":
-    text = render_readme()
     readme = ROOT / "README.md"
     if "--check" in sys.argv:
+        if update_index(write=False):
+            print("the Reproduction/Performance tables of nbs/index.ipynb are stale (results/ or nbs/benchmarks/ changed): "
+                  "run `make readme` and commit nbs/index.ipynb and README.md")
+            sys.exit(1)
+        text = render_readme()
         if not readme.exists() or readme.read_text() != text:
             print("README.md is stale: run `make readme` and commit it")
             sys.exit(1)
         print("README.md is current")
     else:
-        readme.write_text(text)
+        if update_index(): print(f"updated the tables in {INDEX.relative_to(ROOT)}")
+        readme.write_text(render_readme())
         print(f"wrote {readme}")
