@@ -36,21 +36,25 @@ def check_distance_matrix(D,  # square matrix of pairwise distances (numpy array
     if D.min() < 0: raise ValueError(f"`{name}` must be non-negative, got minimum {D.min():g}")
     return D
 
-# %% ../nbs/02_persistence.ipynb #7693d4e0
-def _edge_ranks(D):
-    n = D.shape[0]; E = n * (n - 1) // 2
-    iu, ju = np.triu_indices(n, 1)  # edges listed in lexicographic (i, j) order
-    order = np.argsort(D[iu, ju], kind="stable")  # stable: ties keep lexicographic order
-    eu, ev = iu[order].astype(np.int64), ju[order].astype(np.int64)
-    return _rank_matrix(n, eu, ev), eu, ev
-
+# %% ../nbs/02_persistence.ipynb #025859f8
 @_jit
 def _rank_matrix(n, eu, ev):
+    "The symmetric (n, n) matrix of edge ranks, from the endpoints `eu[r] < ev[r]` of the edge of rank r."
     R = np.empty((n, n), np.int64)
     for i in range(n): R[i, i] = len(eu)  # larger than every edge rank: a vertex is never its own neighbour
     for r in range(len(eu)): R[eu[r], ev[r]] = r; R[ev[r], eu[r]] = r
     return R
 
+# %% ../nbs/02_persistence.ipynb #48dc4b5f
+def _edge_ranks(D):
+    "Rank matrix and edge endpoints (eu, ev) of a validated distance matrix, in the documented tie order."
+    n = D.shape[0]
+    iu, ju = np.triu_indices(n, 1)  # edges listed in lexicographic (i, j) order
+    order = np.argsort(D[iu, ju], kind="stable")  # stable: ties keep lexicographic order
+    eu, ev = iu[order].astype(np.int64), ju[order].astype(np.int64)
+    return _rank_matrix(n, eu, ev), eu, ev
+
+# %% ../nbs/02_persistence.ipynb #967bafeb
 def filtration_order(D,  # distance matrix (n, n)
                     ) -> tuple[np.ndarray, np.ndarray]:
     "Edge ranks `R` (n×n, diagonal = n(n-1)/2) and `edges` (E, 2) with `edges[R[i, j]] == (i, j)` for i<j."
@@ -78,7 +82,9 @@ class Bars(NamedTuple):
 
     def __len__(self) -> int: return len(self.birth)
 
+# %% ../nbs/02_persistence.ipynb #6d2a252c
 def _make_bars(dim, D, birth_edge, death_edge, drop_zero):
+    "`Bars` of dimension `dim` from (k, 2) birth and death edges ((-1, -1): essential), sorted by decreasing length."
     birth_edge = birth_edge.reshape(-1, 2); death_edge = death_edge.reshape(-1, 2)
     birth = D[birth_edge[:, 0], birth_edge[:, 1]]
     finite = death_edge[:, 0] >= 0
@@ -88,20 +94,30 @@ def _make_bars(dim, D, birth_edge, death_edge, drop_zero):
     sel = np.flatnonzero(keep)[order]
     return Bars(dim, birth[sel], death[sel], birth_edge[sel], death_edge[sel])
 
-# %% ../nbs/02_persistence.ipynb #d09ab875
+# %% ../nbs/02_persistence.ipynb #b4a3d3a5
 @_jit
 def _find(parent, x):
+    "Root of `x` in the union–find forest `parent`, halving the path to it."
     while parent[x] != x:
         parent[x] = parent[parent[x]]; x = parent[x]
     return x
 
+# %% ../nbs/02_persistence.ipynb #f5df4e88
 @_jit
-def _first_common_earlier(R, u, v, r):
-    "Smallest vertex joined to both u and v by edges of rank < r (-1 if none)."
-    for w in range(R.shape[0]):
-        if R[u, w] < r and R[v, w] < r: return w
-    return -1
+def _h0_pairs(n, eu, ev):
+    "H0 pairs by union–find over the edges in rank order: (dying vertex, rank of the merging edge) per merge, and the tree edges."
+    parent = np.arange(n); in_tree = np.zeros(len(eu), np.bool_)
+    vertex = np.empty(max(n - 1, 0), np.int64); rank = np.empty(max(n - 1, 0), np.int64); m = 0
+    for r in range(len(eu)):
+        if m == n - 1: break  # one component left
+        a = _find(parent, eu[r]); b = _find(parent, ev[r])
+        if a != b:
+            if a > b: a, b = b, a
+            parent[b] = a; in_tree[r] = True  # the component with the larger root dies
+            vertex[m] = b; rank[m] = r; m += 1
+    return vertex[:m], rank[:m], in_tree
 
+# %% ../nbs/02_persistence.ipynb #c1dc1c00
 @_jit
 def _push(heap, size, key):
     "Push `key` on a binary min-heap stored in heap[:size] (grown when full); return (heap, size)."
@@ -113,18 +129,7 @@ def _push(heap, size, key):
         heap[parent], heap[i] = heap[i], heap[parent]; i = parent
     return heap, size + 1
 
-@_jit
-def _pop(heap, size):
-    "Remove the smallest key of heap[:size]; return (key, size)."
-    top = heap[0]; size -= 1; heap[0] = heap[size]; i = 0
-    while True:
-        c = 2 * i + 1
-        if c >= size: break
-        if c + 1 < size and heap[c + 1] < heap[c]: c += 1
-        if heap[i] <= heap[c]: break
-        heap[i], heap[c] = heap[c], heap[i]; i = c
-    return top, size
-
+# %% ../nbs/02_persistence.ipynb #852d3b01
 @_jit
 def _push_coboundary(heap, size, R, u, v, r):
     "Push the keys of all triangles containing edge (u, v) of rank r."
@@ -138,6 +143,28 @@ def _push_coboundary(heap, size, R, u, v, r):
         heap, size = _push(heap, size, key)
     return heap, size
 
+# %% ../nbs/02_persistence.ipynb #9496ce83
+@_jit
+def _first_common_earlier(R, u, v, r):
+    "Smallest vertex joined to both u and v by edges of rank < r (-1 if none)."
+    for w in range(R.shape[0]):
+        if R[u, w] < r and R[v, w] < r: return w
+    return -1
+
+# %% ../nbs/02_persistence.ipynb #93bf78fb
+@_jit
+def _pop(heap, size):
+    "Remove the smallest key of heap[:size]; return (key, size)."
+    top = heap[0]; size -= 1; heap[0] = heap[size]; i = 0
+    while True:
+        c = 2 * i + 1
+        if c >= size: break
+        if c + 1 < size and heap[c + 1] < heap[c]: c += 1
+        if heap[i] <= heap[c]: break
+        heap[i], heap[c] = heap[c], heap[i]; i = c
+    return top, size
+
+# %% ../nbs/02_persistence.ipynb #99331302
 @_jit
 def _pivot(heap, size):
     "Smallest key with odd multiplicity in the heap (Z/2 sum of the pushed columns), or -1; pairs cancel lazily."
@@ -149,74 +176,78 @@ def _pivot(heap, size):
             return key, heap, size
     return -1, heap, size
 
+# %% ../nbs/02_persistence.ipynb #81232052
 @_jit
 def _append(arr, size, x):
+    "Write `x` at arr[size], doubling the buffer when full; return (arr, size + 1)."
     if size == len(arr): arr = np.concatenate((arr, np.empty(len(arr), np.int64)))
     arr[size] = x
     return arr, size + 1
 
+# %% ../nbs/02_persistence.ipynb #c5917e1f
 @_jit
-def _vr_pairs(R, eu, ev):
+def _add_coboundary(heap, size, work, nwork, R, eu, ev, f):
+    "Add the coboundary of the edge of rank `f` to the working column heap[:size] and record `f` in work[:nwork]."
+    heap, size = _push_coboundary(heap, size, R, eu[f], ev[f], f)
+    work, nwork = _append(work, nwork, f)
+    return heap, size, work, nwork
+
+# %% ../nbs/02_persistence.ipynb #de8e8f28
+@_jit
+def _store_column(vbuf, vstart, ncols, work, nwork):
+    "Append the edges of work[:nwork], duplicates cancelled (Z/2), to vbuf as column `ncols`; return (vbuf, vstart)."
+    edges = np.sort(work[:nwork]); k = vstart[ncols]; i = 0
+    while i < nwork:
+        if i + 1 < nwork and edges[i] == edges[i + 1]: i += 2; continue
+        vbuf, k = _append(vbuf, k, edges[i]); i += 1
+    vstart, _ = _append(vstart, ncols + 1, k)
+    return vbuf, vstart
+
+# %% ../nbs/02_persistence.ipynb #501e319b
+@_jit
+def _stored_column(head, nxt, piv_key, rmax, piv):
+    "Index of the stored column whose pivot is `piv` (a triangle with longest edge `rmax`), or -1."
+    s = head[rmax]
+    while s >= 0 and piv_key[s] != piv: s = nxt[s]
+    return s
+
+# %% ../nbs/02_persistence.ipynb #d6aee790
+@_jit
+def _h1_pairs(R, eu, ev, in_tree):
+    "Ranks of (birth edge, death edge) of the H1 pairs, by reducing the coboundary columns from the last edge to the first."
     n = R.shape[0]; E = len(eu)
-    # H0: union-find over edges in order; every vertex is born at 0, the component with the larger root dies
-    parent = np.arange(n); in_tree = np.zeros(E, np.bool_)
-    h0_vertex = np.empty(max(n - 1, 0), np.int64); h0_rank = np.empty(max(n - 1, 0), np.int64); m = 0
-    for r in range(E):
-        if m == n - 1: break
-        a = _find(parent, eu[r]); b = _find(parent, ev[r])
-        if a != b:
-            if a > b: a, b = b, a
-            parent[b] = a; in_tree[r] = True
-            h0_vertex[m] = b; h0_rank[m] = r; m += 1
-    # H1: coboundary columns from the last edge to the first, with clearing and apparent pairs.
-    # The working column is a heap of triangle keys (entries cancel lazily, only the pivot is ever resolved);
-    # a reduced column is stored as the list of edges whose coboundaries it sums (ripser's reduction matrix),
-    # in one growing buffer, and the pivot table is a linked list per longest edge.
-    head = np.full(E, -1, np.int64)  # last stored column whose pivot has this longest edge
-    nxt = np.empty(16, np.int64); piv_key = np.empty(16, np.int64)
-    vstart = np.zeros(17, np.int64); vbuf = np.empty(1024, np.int64); ncols = 0
-    heap = np.empty(1024, np.int64); work = np.empty(64, np.int64)
-    h1_birth = np.empty(16, np.int64); h1_death = np.empty(16, np.int64); nbars = 0
+    head = np.full(E, -1, np.int64); nxt = np.empty(16, np.int64); piv_key = np.empty(16, np.int64)  # the pivot table
+    vstart = np.zeros(16, np.int64); vbuf = np.empty(1024, np.int64); ncols = 0  # stored columns, as edges
+    heap = np.empty(1024, np.int64); work = np.empty(64, np.int64)  # the working column: its triangles and its edges
+    birth = np.empty(16, np.int64); death = np.empty(16, np.int64); nbars = 0
     for r in range(E - 1, -1, -1):
-        if in_tree[r]: continue
-        u = eu[r]; v = ev[r]
-        if _first_common_earlier(R, u, v, r) >= 0: continue  # apparent pair: zero-length bar
-        size = 0; heap, size = _push_coboundary(heap, 0, R, u, v, r)
-        nwork = 0; work, nwork = _append(work, 0, r)
-        death = -1
+        if in_tree[r] or _first_common_earlier(R, eu[r], ev[r], r) >= 0: continue  # cleared, or an apparent pair
+        heap, size, work, nwork = _add_coboundary(heap, 0, work, 0, R, eu, ev, r)
+        d = -1  # stays -1 if the column reduces to zero (a loop never filled; kept for safety)
         while True:
             piv, heap, size = _pivot(heap, size)
             if piv < 0: break
-            rmax = piv // n; w = piv % n
-            if _first_common_earlier(R, eu[rmax], ev[rmax], rmax) == w:  # pivot of an apparent pair
-                heap, size = _push_coboundary(heap, size, R, eu[rmax], ev[rmax], rmax)
-                work, nwork = _append(work, nwork, rmax); continue
-            s = head[rmax]
-            while s >= 0 and piv_key[s] != piv: s = nxt[s]
-            if s >= 0:  # add the stored column with the same pivot
+            rmax = piv // n
+            if _first_common_earlier(R, eu[rmax], ev[rmax], rmax) == piv % n:  # the pivot of an apparent pair
+                heap, size, work, nwork = _add_coboundary(heap, size, work, nwork, R, eu, ev, rmax); continue
+            s = _stored_column(head, nxt, piv_key, rmax, piv)
+            if s >= 0:  # the pivot of a stored column: add that column
                 for i in range(vstart[s], vstart[s + 1]):
-                    f = vbuf[i]
-                    heap, size = _push_coboundary(heap, size, R, eu[f], ev[f], f)
-                    work, nwork = _append(work, nwork, f)
+                    heap, size, work, nwork = _add_coboundary(heap, size, work, nwork, R, eu, ev, vbuf[i])
                 continue
-            # new pivot: store this column as its edges, duplicates cancelled (Z/2)
-            if ncols + 1 >= len(nxt):
-                nxt = np.concatenate((nxt, np.empty(len(nxt), np.int64)))
-                piv_key = np.concatenate((piv_key, np.empty(len(piv_key), np.int64)))
-                vstart = np.concatenate((vstart, np.empty(len(vstart), np.int64)))
-            edges = np.sort(work[:nwork]); k = vstart[ncols]; i = 0
-            while i < nwork:
-                if i + 1 < nwork and edges[i] == edges[i + 1]: i += 2; continue
-                vbuf, k = _append(vbuf, k, edges[i]); i += 1
-            vstart[ncols + 1] = k
-            piv_key[ncols] = piv; nxt[ncols] = head[rmax]; head[rmax] = ncols; ncols += 1
-            death = rmax
-            break
-        if nbars == len(h1_birth):
-            h1_birth = np.concatenate((h1_birth, np.empty(nbars, np.int64)))
-            h1_death = np.concatenate((h1_death, np.empty(nbars, np.int64)))
-        h1_birth[nbars] = r; h1_death[nbars] = death; nbars += 1  # death -1: never filled (kept for safety)
-    return eu, ev, h0_vertex[:m], h0_rank[:m], h1_birth[:nbars], h1_death[:nbars]
+            vbuf, vstart = _store_column(vbuf, vstart, ncols, work, nwork)  # a new pivot: store the column
+            piv_key, _ = _append(piv_key, ncols, piv); nxt, _ = _append(nxt, ncols, head[rmax]); head[rmax] = ncols; ncols += 1
+            d = rmax; break
+        birth, _ = _append(birth, nbars, r); death, nbars = _append(death, nbars, d)
+    return birth[:nbars], death[:nbars]
+
+# %% ../nbs/02_persistence.ipynb #aa1fb7fd
+@_jit
+def _vr_pairs(R, eu, ev):
+    "H0 pairs (dying vertex, merging edge) and H1 pairs (birth edge, death edge) of the filtration with edge ranks R."
+    h0_vertex, h0_rank, in_tree = _h0_pairs(R.shape[0], eu, ev)
+    h1_birth, h1_death = _h1_pairs(R, eu, ev, in_tree)
+    return eu, ev, h0_vertex, h0_rank, h1_birth, h1_death
 
 # %% ../nbs/02_persistence.ipynb #4b32c6b9
 def vr_persistence(D,  # distance matrix (n, n): numpy array or torch tensor (values are used, not gradients)
