@@ -143,7 +143,7 @@ def run_experiment(notebook: str | Path,  # experiment notebook (with a `paramet
     check_parameters(notebook, parameters)
     if "out_dir" not in notebook_parameters(notebook):
         raise ValueError(f"{notebook.name} must declare `out_dir` in its parameters cell (the run folder)")
-    if timeout is not None and (not isinstance(timeout, (int, float)) or not timeout > 0 or not math.isfinite(timeout)):
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0 or not math.isfinite(timeout)):
         raise ValueError(f"`timeout` must be a positive number of seconds or None, got {timeout!r}")
     name = _check_run_name(run_name) if run_name is not None else run_id(parameters)
     exp_dir = Path(out_dir) / notebook.stem; exp_dir.mkdir(parents=True, exist_ok=True)
@@ -158,6 +158,8 @@ def run_experiment(notebook: str | Path,  # experiment notebook (with a `paramet
         if other is not None and not rerun:
             raise ValueError(f"run {run_dir} was made with parameters {other}, not {parameters}; "
                              "choose another name, or rerun (--rerun) to replace it")
+        for stale in [*exp_dir.glob(f".{name}.tmp-*"), *exp_dir.glob(f".{name}.old-*")]:  # left by a killed process
+            shutil.rmtree(stale, ignore_errors=True)
         if run_status(run_dir) == "done" and not rerun:
             print(f"skip {run_dir}: results.json exists (rerun=True to repeat)")
             return run_dir
