@@ -302,6 +302,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                            'geonb.vae._data_identity': ('vae.html#_data_identity', 'geonb/vae.py'),
                            'geonb.vae._flat_grad': ('vae.html#_flat_grad', 'geonb/vae.py'),
                            'geonb.vae._log_normal': ('vae.html#_log_normal', 'geonb/vae.py'),
+                           'geonb.vae._model_config': ('vae.html#_model_config', 'geonb/vae.py'),
                            'geonb.vae._png': ('vae.html#_png', 'geonb/vae.py'),
                            'geonb.vae._rng_state': ('vae.html#_rng_state', 'geonb/vae.py'),
                            'geonb.vae._set_rng_state': ('vae.html#_set_rng_state', 'geonb/vae.py'),

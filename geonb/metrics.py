@@ -164,11 +164,10 @@ def dci_disentanglement(importance: np.ndarray,  # importance matrix R (D, K), n
 # %% ../nbs/08_metrics.ipynb #5354b4a9
 def dci_completeness(importance: np.ndarray,  # importance matrix R (D, K), non-negative
                     ) -> float:
-    "DCI completeness: importance-weighted mean over factors of 1 - entropy (base D) of their code distribution."
+    "DCI completeness, the disentanglement of `R.T`: importance-weighted mean over factors of 1 - entropy (base D) of their code distribution."
     R = _check_importance(importance)
     if R.shape[0] < 2: raise ValueError(f"`importance` needs at least 2 code dimensions (rows) for entropy in base D, got shape {R.shape}")
-    share = R.sum(0) / R.sum() if R.sum() > 0 else np.full(R.shape[1], 1 / R.shape[1])
-    return _normalised_entropy_score(R.T, share, R.shape[0])
+    return dci_disentanglement(R.T)
 
 # %% ../nbs/08_metrics.ipynb #1049eb3f
 def _fit_gbt(x, y, x_test, y_test, seed):
