@@ -90,7 +90,10 @@ class VAE(nn.Module):
     def config(self) -> dict:
         "Class name and constructor hyperparameters (read from the attributes of the same names): what a checkpoint must match."
         names = [n for n in inspect.signature(type(self).__init__).parameters if n not in ("self", "args", "kwargs")]
-        return {"class": type(self).__name__, **{n: getattr(self, n) for n in names if hasattr(self, n)}}
+        plain = lambda v: isinstance(v, (int, float, str, bool, type(None))) or (
+            isinstance(v, (list, tuple)) and all(isinstance(u, (int, float, str, bool)) for u in v))
+        return {"class": type(self).__name__,
+                **{n: (v if plain(v) else type(v).__name__) for n in names if hasattr(self, n) for v in [getattr(self, n)]}}
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         "Pixel logits of latent codes."
@@ -305,6 +308,12 @@ def _set_rng_state(state: dict, data_rng: np.random.Generator) -> None:
     if state["cuda"] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state["cuda"])
     data_rng.bit_generator.state = state["data"]
 
+def _model_config(model: nn.Module) -> dict:
+    "`model.config()` for models of the family; for other modules a `config` dict attribute, or just the class name."
+    cfg = getattr(model, "config", None)
+    cfg = cfg() if callable(cfg) else cfg
+    return cfg if isinstance(cfg, dict) else {"class": type(model).__name__}
+
 def _config_diff(saved: dict, here: dict, prefix: str = "") -> list[str]:
     "Entries that differ between two nested configurations, as 'key: saved in the checkpoint, here now'."
     out, absent = [], object()
@@ -362,7 +371,7 @@ def fit(model: VAE,  # a model of the family (forward → dict, loss_terms, make
     if resume and ckpt is None: raise ValueError("`resume=True` needs a `checkpoint` path")
     config = None if ckpt is None else {
         "train": {"seed": seed, "batch_size": batch_size, "lr": lr}, "data": _data_identity(data),
-        "model": model.config() if hasattr(model, "config") else {"class": type(model).__name__},
+        "model": _model_config(model),
         "regularizers": [getattr(r, "name", type(r).__name__) for r in regularizers]}
     history, start = History(), 0
     seed_everything(seed); data_rng = np.random.default_rng(seed)
