@@ -111,6 +111,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                 'geonb.labeling._draw_step': ('labeling.html#_draw_step', 'geonb/labeling.py'),
                                 'geonb.labeling._greedy_1d': ('labeling.html#_greedy_1d', 'geonb/labeling.py'),
                                 'geonb.labeling._read_cached_labels': ('labeling.html#_read_cached_labels', 'geonb/labeling.py'),
+                                'geonb.labeling._renamed_keyword': ('labeling.html#_renamed_keyword', 'geonb/labeling.py'),
                                 'geonb.labeling._unit_rows': ('labeling.html#_unit_rows', 'geonb/labeling.py'),
                                 'geonb.labeling._walk_block': ('labeling.html#_walk_block', 'geonb/labeling.py'),
                                 'geonb.labeling._write_cached_labels': ('labeling.html#_write_cached_labels', 'geonb/labeling.py'),

@@ -129,6 +129,21 @@ def _candidates(U, V, s, B, rem, k, use_tree, dev):
     order = np.lexsort((cand, -cos), axis=-1)  # cosine descending, ties: earliest in norm order
     return np.take_along_axis(cand, order, 1), np.take_along_axis(cos, order, 1), kth
 
+# %% ../nbs/04_labeling.ipynb #406fa4a9
+def _renamed_keyword(kwargs: dict,  # the caller's **kwargs: only the old name may be in it
+                     old: str,  # former keyword
+                     new: str,  # its new name
+                     value,  # the value passed under the new name
+                     func: str,  # function name for messages
+                    ):
+    "The value of keyword `new`, taken from the deprecated `old` in `kwargs` if given there (with a DeprecationWarning)."
+    unexpected = sorted(set(kwargs) - {old})
+    if unexpected: raise TypeError(f"{func}() got an unexpected keyword argument {unexpected[0]!r}")
+    if old not in kwargs: return value
+    if value is not None: raise TypeError(f"{func}(): pass `{new}` only (`{old}` is its former name)")
+    warnings.warn(f"{func}(): `{old}` is deprecated, use `{new}`", DeprecationWarning, stacklevel=3)
+    return kwargs[old]
+
 # %% ../nbs/04_labeling.ipynb #8a17a542
 def greedy_cosine_labels(normal,  # (n, d) standard-normal sample (or (n,) in 1-D)
                          data,  # (n, d) data sample
@@ -137,9 +152,11 @@ def greedy_cosine_labels(normal,  # (n, d) standard-normal sample (or (n,) in 1-
                          max_block: int = 2048,  # largest number of sources per block
                          device: str = "auto",  # where the matrix products run ("auto": GPU if present)
                          progress: bool = False,  # show a tqdm bar
-                         stats: dict | None = None,  # if given, filled with {'fallbacks': int, 'blocks': int}
+                         counters: dict | None = None,  # if given, filled with {'fallbacks': int, 'blocks': int}
+                         **deprecated,  # `stats=`: the former name of `counters`
                         ) -> np.ndarray:
     "The official GTN greedy cosine labeling, exactly, in blocked/lazy form. `data[idx[i]]` is the label of `normal[i]`."
+    counters = _renamed_keyword(deprecated, "stats", "counters", counters, "greedy_cosine_labels")
     normal, data = check_pair(normal, data)
     check_positive(k, "k", integer=True); check_positive(max_block, "max_block", integer=True)
     ny, U = _unit_rows(normal, eps); nx, V = _unit_rows(data, eps)
@@ -166,7 +183,7 @@ def greedy_cosine_labels(normal,  # (n, d) standard-normal sample (or (n,) in 1-
             _walk_block(cand.tolist(), cos.tolist(), kth.tolist(), taken, fallback, out, s)
             s += B; info["blocks"] += 1; bar.update(B)
         bar.close()
-    if stats is not None: stats.update(info)
+    if counters is not None: counters.update(info)
     idx = np.empty(n, np.int64); idx[oy] = ox[out]
     return idx
 
@@ -261,7 +278,7 @@ def labels_cache_key(normal: np.ndarray,  # (n, d) standard-normal sample, as ch
                     ) -> str:
     "Cache key of a labeling: hash of the implementation version, the samples, the method and its options."
     version = LABELING_VERSIONS[check_choice(method, "method", list(LABELING_METHODS))] if version is None else version
-    return stable_hash("labels", version, normal, data, method, {k: v for k, v in options.items() if k not in ("progress", "stats")})
+    return stable_hash("labels", version, normal, data, method, {k: v for k, v in options.items() if k not in ("progress", "counters", "stats")})
 
 # %% ../nbs/04_labeling.ipynb #dce37b40
 def _write_cached_labels(path: Path, idx: np.ndarray) -> None:
