@@ -92,6 +92,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                            'geonb.gtn.GTNFit.sample': ('gtn.html#gtnfit.sample', 'geonb/gtn.py'),
                            'geonb.gtn._check_output_shape': ('gtn.html#_check_output_shape', 'geonb/gtn.py'),
                            'geonb.gtn._to_tensor': ('gtn.html#_to_tensor', 'geonb/gtn.py'),
+                           'geonb.gtn.centring_offset': ('gtn.html#centring_offset', 'geonb/gtn.py'),
                            'geonb.gtn.check_centred': ('gtn.html#check_centred', 'geonb/gtn.py'),
                            'geonb.gtn.class_coverage': ('gtn.html#class_coverage', 'geonb/gtn.py'),
                            'geonb.gtn.fit_autoencoder': ('gtn.html#fit_autoencoder', 'geonb/gtn.py'),

@@ -18,9 +18,9 @@ from .core import (check_array, check_choice, check_positive, check_seed, get_de
 from .labeling import Labeling, compute_labels
 
 # %% auto #0
-__all__ = ['GTN_PRESETS', 'GTN', 'fit_regression', 'plot_history', 'intrinsic_dimension', 'knn_components', 'check_centred',
-           'setup_report', 'GTNFit', 'fit_gtn', 'interpolate_latent', 'interpolate_data', 'AutoEncoder',
-           'fit_autoencoder', 'knn_precision_recall', 'mmd2', 'class_coverage']
+__all__ = ['GTN_PRESETS', 'GTN', 'fit_regression', 'plot_history', 'intrinsic_dimension', 'knn_components', 'centring_offset',
+           'check_centred', 'setup_report', 'GTNFit', 'fit_gtn', 'interpolate_latent', 'interpolate_data',
+           'AutoEncoder', 'fit_autoencoder', 'knn_precision_recall', 'mmd2', 'class_coverage']
 
 # %% ../nbs/05_gtn.ipynb #59102e78
 GTN_PRESETS = {
@@ -29,13 +29,16 @@ GTN_PRESETS = {
     "mnist_d5": dict(dim=5, hidden=(50,) * 6, batchnorm=True, lr=1e-3, batch_size=128, patience=4),
 }
 
-# %% ../nbs/05_gtn.ipynb #836a2170
+# %% ../nbs/05_gtn.ipynb #6e0d8730
 def _to_tensor(x, device=None) -> torch.Tensor:
+    "`x` (array or tensor) as a float32 tensor, on `device` if given."
     t = x if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x, dtype=np.float32))
     return t.float().to(device) if device is not None else t.float()
 
-_F32_MAX = float(np.finfo(np.float32).max)
+# %% ../nbs/05_gtn.ipynb #edb4ed98
+_F32_MAX = float(np.finfo(np.float32).max)  # the network computes in float32: larger inputs are refused
 
+# %% ../nbs/05_gtn.ipynb #836a2170
 class GTN(nn.Module):
     "The GTN generator: an MLP from the source space (dimension `dim`) to standardised data space."
     def __init__(self,
@@ -233,9 +236,10 @@ def knn_components(x,  # (n, D) point cloud
     return int(n), labels
 
 # %% ../nbs/05_gtn.ipynb #52780890
-def check_centred(x,  # (n, D) data
-                  tol: float = 0.1,  # warn when |mean| / RMS radius exceeds this
-                  name: str = "data") -> float:
+def centring_offset(x,  # (n, D) data
+                     tol: float = 0.1,  # warn when |mean| / RMS radius exceeds this
+                     name: str = "data",  # argument name for messages
+                    ) -> float:
     "Relative offset of the mean of `x` from the origin; warns when it exceeds `tol`."
     x = np.asarray(check_array(x, name, ndim=2), dtype=np.float64)
     centred = x - x.mean(0)
@@ -244,6 +248,12 @@ def check_centred(x,  # (n, D) data
         warnings.warn(f"`{name}` is not centred (|mean| = {offset:.2f} × RMS radius): the cosine labeling "
                       "matches directions from the origin; standardise the data first", stacklevel=2)
     return offset
+
+# %% ../nbs/05_gtn.ipynb #c337c5d3
+def check_centred(x, tol: float = 0.1, name: str = "data") -> float:
+    "Deprecated: use `centring_offset`."
+    warnings.warn("check_centred is deprecated, use centring_offset", DeprecationWarning, stacklevel=2)
+    return centring_offset(x, tol, name)
 
 # %% ../nbs/05_gtn.ipynb #e474649f
 def setup_report(data,  # (n, D) data (or latent codes)
@@ -257,7 +267,7 @@ def setup_report(data,  # (n, D) data (or latent codes)
     rep = {"latent_dim": latent_dim, "id_twonn": intrinsic_dimension(x), "id_mle": intrinsic_dimension(x, "mle", k),
            "n_components": knn_components(x, k)[0]}
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore"); rep["centre_offset"] = check_centred(x)
+        warnings.simplefilter("ignore"); rep["centre_offset"] = centring_offset(x)
     if warn and rep["n_components"] > 1:
         warnings.warn(f"the kNN graph of `data` has {rep['n_components']} components: one Gaussian cannot map onto "
                       "disconnected data; consider fit_gtn(..., n_clusters=...)", stacklevel=2)
@@ -309,7 +319,7 @@ def fit_gtn(data,  # (n, D) data (or autoencoder latents); 1-D vectors are (n, 1
     if model.config["dim"] != D or model.config["out_dim"] != D:
         raise ValueError(f"`model` maps dimension {model.config['dim']} to {model.config['out_dim']}, but `data` has dimension {D}")
     if standardize: mean, std = data.mean(0), np.maximum(data.std(0), 1e-12)
-    else: mean, std = np.zeros(D), np.ones(D); check_centred(data)
+    else: mean, std = np.zeros(D), np.ones(D); centring_offset(data)
     targets = (data - mean) / std
     opts = labeling_options or {}
     if n_clusters == 1:
@@ -317,10 +327,11 @@ def fit_gtn(data,  # (n, D) data (or autoencoder latents); 1-D vectors are (n, 1
         labelings = [compute_labels(normal, targets, labeling, cache_dir, **opts)]
         idx, clusters, means, weights = labelings[0].idx, None, np.zeros((1, D)), np.ones(1)
     else:
+        from scipy.spatial.distance import pdist
         from sklearn.cluster import KMeans
         km = KMeans(n_clusters, n_init=10, random_state=seed).fit(targets)
         clusters, centroids = km.labels_, km.cluster_centers_
-        gaps = np.linalg.norm(centroids[:, None] - centroids[None], axis=-1)[np.triu_indices(n_clusters, 1)]
+        gaps = pdist(centroids)  # distances between all pairs of centroids
         means = centroids * separation / max(gaps.min(), 1e-12)
         normal, idx, labelings = np.empty((n, D)), np.empty(n, np.int64), []
         weights = np.bincount(clusters, minlength=n_clusters) / n
