@@ -360,6 +360,7 @@ def interpolate_latent(model: GTN,  # a trained GTN
     path = (1 - t) * z0 + t * z1
     return path, model.generate(path)
 
+# %% ../nbs/05_gtn.ipynb #4c3003b2
 def interpolate_data(fit: GTNFit,  # a fit_gtn result
                      i: int, j: int,  # indices of two data points
                      steps: int = 9,  # number of points on the path

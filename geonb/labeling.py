@@ -31,6 +31,7 @@ def _as_2d(x, name: str, min_rows: int = 2) -> np.ndarray:
     x = np.asarray(x, dtype=np.float64)
     return x[:, None] if x.ndim == 1 else x
 
+# %% ../nbs/04_labeling.ipynb #cc8a376d
 def check_pair(normal, data) -> tuple[np.ndarray, np.ndarray]:
     "Validate a (normal sample, data) pair for labeling: same n ≥ 2, same dimension, finite. Returns 2-D float arrays."
     normal, data = _as_2d(normal, "normal"), _as_2d(data, "data")
@@ -60,6 +61,7 @@ def _unit_rows(x: np.ndarray, eps: float) -> tuple[np.ndarray, np.ndarray]:
     norms = np.linalg.norm(x, axis=1).astype(np.float32)
     return norms, x / np.maximum(norms, np.float32(eps))[:, None]
 
+# %% ../nbs/04_labeling.ipynb #2b69d55c
 def greedy_cosine_reference(normal,  # (n, d) standard-normal sample
                             data,  # (n, d) data sample
                             eps: float = 1e-6,  # cosine-similarity epsilon
@@ -103,6 +105,7 @@ def _greedy_1d(u: np.ndarray,  # unit values of the sources (norm order), in [-1
         taken[j] = 1; out[i] = j
     return out
 
+# %% ../nbs/04_labeling.ipynb #0554d4c1
 def _walk_block(cand, cos, kth, taken, fallback, out, start):
     "Visit the sources of one block in order; each takes its best untaken candidate or falls back."
     for r in range(len(cand)):
@@ -114,6 +117,7 @@ def _walk_block(cand, cos, kth, taken, fallback, out, start):
         if chosen < 0: chosen = fallback(start + r)
         taken[chosen] = 1; out[start + r] = chosen
 
+# %% ../nbs/04_labeling.ipynb #6d665ae7
 def _candidates(U, V, s, B, rem, k, use_tree, dev):
     "Top-k candidate data points (norm-order indices), their cosines, and each source's k-th cosine."
     m, kk = len(rem), min(k, len(rem))
@@ -286,6 +290,7 @@ def _write_cached_labels(path: Path, idx: np.ndarray) -> None:
     with atomic_write(path) as tmp:
         with open(tmp, "wb") as f: np.savez(f, idx=idx, sha256=np.array(stable_hash(idx, length=64)))
 
+# %% ../nbs/04_labeling.ipynb #c75e3814
 def _read_cached_labels(path: Path, n: int) -> np.ndarray | None:
     "Cached labels if `path` is intact (hash as recorded, a permutation of range(n)); else None, with a warning."
     try:
@@ -354,6 +359,7 @@ def _draw_step(ax, normal, data, idx, visit, step):
     ax.scatter(*dst.T, s=4, c="tab:red"); ax.plot(*np.stack([src[-1], dst[-1]]).T, "k-", lw=2)
     ax.autoscale(); ax.set_title(f"step {step}/{len(visit)}", fontsize=9)
 
+# %% ../nbs/04_labeling.ipynb #2ee2413f
 def pairing_viewer(normal,  # (n, d) standard-normal sample, d ∈ {1, 2}
                    data,  # (n, d) data sample
                    idx,  # labels: data[idx[i]] is the label of normal[i]

@@ -27,6 +27,7 @@ __all__ = ['ALL_METRICS', 'histogram_discretize', 'factor_entropies', 'mutual_in
 def _as_numpy(x):
     return x.detach().cpu().numpy() if hasattr(x, "detach") else np.asarray(x)
 
+# %% ../nbs/08_metrics.ipynb #7605146c
 def _check_codes(codes, name: str = "codes", min_dims: int = 2) -> np.ndarray:
     "Codes as a finite float64 array (n, D) with n >= 2 and D >= `min_dims`; errors name `name`."
     codes = np.asarray(_as_numpy(check_array(codes, name, ndim=2, min_rows=2)), dtype=np.float64)
@@ -34,6 +35,7 @@ def _check_codes(codes, name: str = "codes", min_dims: int = 2) -> np.ndarray:
         raise ValueError(f"`{name}` must have at least {min_dims} code dimensions (columns), got shape {codes.shape}")
     return codes
 
+# %% ../nbs/08_metrics.ipynb #4566bc92
 def histogram_discretize(codes: np.ndarray,  # codes (n, D)
                          n_bins: int = 20,  # equal-width bins per code dimension
                         ) -> np.ndarray:
@@ -62,6 +64,7 @@ def _check_factors(factors, name: str = "factors", min_values: int = 2) -> np.nd
                              "and the score is undefined; drop constant factors or sample more points")
     return f
 
+# %% ../nbs/08_metrics.ipynb #047d66be
 def factor_entropies(factors: np.ndarray,  # integer factor labels (n, K)
                     ) -> np.ndarray:
     "Empirical entropy in nats of each factor column (K,), as `mutual_info_score(v_k, v_k)`."
@@ -96,6 +99,7 @@ def _sap_svm_accuracy(z, v, z_test, v_test, seed):
     clf = LinearSVC(C=0.01, class_weight="balanced", dual=True, random_state=seed).fit(z[:, None], v)
     return float(np.mean(clf.predict(z_test[:, None]) == v_test))
 
+# %% ../nbs/08_metrics.ipynb #981be37d
 def sap_score_matrix(codes: np.ndarray,  # training codes (n, D)
                      factors: np.ndarray,  # training factor labels (n, K)
                      codes_test: np.ndarray | None = None,  # test codes (m, D); needed unless `continuous`
@@ -130,6 +134,7 @@ def _top_two_gap(matrix):
     top = np.sort(matrix, axis=0)
     return float(np.mean(top[-1] - top[-2]))
 
+# %% ../nbs/08_metrics.ipynb #fd0a1c02
 def sap(codes: np.ndarray,  # training codes (n, D), D >= 2
         factors: np.ndarray,  # training factor labels (n, K)
         codes_test: np.ndarray | None = None,  # test codes (m, D); needed unless `continuous`
@@ -148,11 +153,13 @@ def _normalised_entropy_score(weights, importance_share, base):
     per_item = 1.0 + (P * np.log(P)).sum(axis=1) / np.log(base)
     return float(np.sum(importance_share * per_item))
 
+# %% ../nbs/08_metrics.ipynb #c6eef3be
 def _check_importance(importance):
     R = np.asarray(check_array(importance, "importance", ndim=2), dtype=np.float64)
     if (R < 0).any(): raise ValueError("`importance` must be non-negative")
     return R
 
+# %% ../nbs/08_metrics.ipynb #72511e65
 def dci_disentanglement(importance: np.ndarray,  # importance matrix R (D, K), non-negative
                        ) -> float:
     "DCI disentanglement: importance-weighted mean over code dims of 1 - entropy (base K) of their factor distribution."
@@ -175,6 +182,7 @@ def _fit_gbt(x, y, x_test, y_test, seed):
     return (np.abs(model.feature_importances_), float(np.mean(model.predict(x) == y)),
             float(np.mean(model.predict(x_test) == y_test)))
 
+# %% ../nbs/08_metrics.ipynb #58cedcdf
 def dci_importance(codes: np.ndarray,  # training codes (n, D)
                    factors: np.ndarray,  # training factor labels (n, K)
                    codes_test: np.ndarray,  # test codes (m, D)
@@ -215,6 +223,7 @@ def _check_ground_truth(data) -> int:
     if missing: raise TypeError(f"`data` must be a ground-truth data object; it lacks {missing}")
     return len(data.factor_sizes)
 
+# %% ../nbs/08_metrics.ipynb #9af34379
 def _encode(represent, observations, chunk: int) -> np.ndarray:
     "Apply `represent` in chunks; check that it returns finite codes (batch, D)."
     parts = []
@@ -228,6 +237,7 @@ def _encode(represent, observations, chunk: int) -> np.ndarray:
     if not np.isfinite(z).all(): raise ValueError("`represent` returned non-finite codes (NaN or inf)")
     return z
 
+# %% ../nbs/08_metrics.ipynb #3a6b3262
 def sample_codes(data,  # ground-truth data: factor_sizes, sample_factors, sample_observations_from_factors
                  represent: Callable,  # maps a batch of observations to codes (batch, D)
                  n: int,  # number of points
@@ -257,6 +267,7 @@ def _factor_vae_votes(data, represent, n_votes, batch_size, rng, global_var, act
     bar.close()
     return votes
 
+# %% ../nbs/08_metrics.ipynb #6192931d
 def factor_vae_score(data,  # ground-truth data: factor_sizes, sample_factors, sample_observations_from_factors
                      represent: Callable,  # maps a batch of observations to codes (batch, D)
                      n_train: int = 10_000,  # votes to fit the majority-vote classifier
@@ -291,6 +302,7 @@ def factor_vae_score(data,  # ground-truth data: factor_sizes, sample_factors, s
 # %% ../nbs/08_metrics.ipynb #b87986b2
 ALL_METRICS = ("mig", "sap", "dci", "factor_vae")
 
+# %% ../nbs/08_metrics.ipynb #6c100c29
 def evaluate(data,  # ground-truth data: factor_sizes, sample_factors, sample_observations_from_factors
              represent: Callable,  # maps a batch of observations to codes (batch, D)
              metrics: Sequence[str] = ALL_METRICS,  # any of "mig", "sap", "dci", "factor_vae"
@@ -347,6 +359,7 @@ def _heatmap(matrix, title, cbar_label, factor_names, ax, vmax):
     ax.figure.colorbar(im, ax=ax, label=cbar_label)
     return ax.figure
 
+# %% ../nbs/08_metrics.ipynb #e72a3af4
 def plot_mi_matrix(codes: np.ndarray,  # codes (n, D)
                    factors: np.ndarray,  # integer factor labels (n, K)
                    n_bins: int = 20,  # MIG bins
