@@ -4,7 +4,8 @@ Each notebook runs top to bottom in a fresh kernel from its own folder (as nbdev
 * cells marked `#| slow` or `#| gpu` skipped (their outputs are left empty) unless named with `--flags`;
 * figures saved at a modest resolution (`--dpi`, default 60) so that the PNGs stay small;
 * no widget state and no widget views kept (model ids change on every run; a text fallback stays);
-then `nbdev-clean` strips execution counts and volatile metadata. A notebook whose run fails is left as it was.
+then `nbdev-clean` strips execution counts and volatile metadata. A notebook whose run fails, or that is edited
+while it runs, is left as it was.
 
     python tests/scripts/execute_notebooks.py                    # nbs/[0-9]*.ipynb and nbs/index.ipynb
     python tests/scripts/execute_notebooks.py nbs/03_rtd.ipynb   # some notebooks
@@ -40,7 +41,8 @@ def execute(path: Path, timeout: int, dpi: int, flags: set[str], skip: set[str])
     import nbformat
     from nbclient import NotebookClient
 
-    nb = nbformat.read(path, as_version=4)
+    original = path.read_bytes()
+    nb = nbformat.reads(original.decode("utf-8"), as_version=4)
     skipped = {}
     for i, c in enumerate(nb.cells):  # take skipped cells out for the run, put them back afterwards
         if c.cell_type == "code" and (_flags(c) & skip) - flags:
@@ -67,6 +69,8 @@ def execute(path: Path, timeout: int, dpi: int, flags: set[str], skip: set[str])
                 del data[WIDGET_VIEW]
     nb.cells = cells
     nb.metadata.pop("widgets", None)
+    if path.read_bytes() != original:  # edited while it ran: keep the edit, do not write stale cells over it
+        raise RuntimeError(f"{path.name} changed on disk while it ran; it was left alone (run it again)")
     nbformat.write(nb, path)
 
 
