@@ -6,7 +6,8 @@ settings and workspace folders, autosave off) and opened in headless Chromium th
 the notebook holding its cells up to the explorer (without `#| slow`/`#| gpu` cells) is opened and run with
 Run ▸ Run All Cells; the test checks that the slider widget renders and that moving it with the keyboard
 redraws the figure. Screenshots go to `test-output/browser/`. Every wait is bounded, and JupyterLab is
-stopped (its whole process group) whatever happens.
+stopped (its whole process group) whatever happens. Both tests share one server and one browser (one xdist
+group: `pytest -n 2 --dist loadgroup` keeps them on one worker).
 
 Needs Chromium: `apt-get install -y chromium` (Debian; as `.ci/run` does) gives /usr/bin/chromium, or set
 GEONB_CHROMIUM to a Chromium/Chrome binary. Without one the test is skipped, saying so.
@@ -36,10 +37,10 @@ SERVER_START_S = 90  # JupyterLab answering
 RUN_S = int(os.environ.get("GEONB_BROWSER_RUN_S", 240))  # kernel start + running the cells up to the explorer
 REDRAW_S = 30  # figure redrawn after a key press
 
-pytestmark = pytest.mark.skipif(
+pytestmark = [pytest.mark.xdist_group("browser"), pytest.mark.skipif(
     not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)),
     reason=f"no Chromium at {CHROMIUM}: the JupyterLab browser test needs one. Enable it with "
-           "`apt-get install -y chromium` (Debian; .ci/run does this) or GEONB_CHROMIUM=/path/to/chromium")
+           "`apt-get install -y chromium` (Debian; .ci/run does this) or GEONB_CHROMIUM=/path/to/chromium")]
 
 
 def _free_port() -> int:

@@ -4,6 +4,7 @@ Each notebook runs top to bottom in a fresh kernel from its own folder (as nbdev
 * cells marked `#| slow` or `#| gpu` skipped (their outputs are left empty) unless named with `--flags`;
 * figures saved at a modest resolution (`--dpi`, default 60) so that the PNGs stay small;
 * no widget state and no widget views kept (model ids change on every run; a text fallback stays);
+* this checkout's absolute path removed from printed text (warnings name `geonb/rtd.py`, not `/home/.../geonb/rtd.py`);
 then `nbdev-clean` strips execution counts and volatile metadata. A notebook whose run fails, or that is edited
 while it runs, is left as it was.
 
