@@ -64,6 +64,8 @@ def execute(path: Path, timeout: int, dpi: int, flags: set[str], skip: set[str])
     coalesce = CoalesceStreamsPreprocessor()
     for c in cells:
         coalesce.preprocess_cell(c, {}, 0)  # one stdout/stderr block per cell instead of one per flush
+        for o in c.get("outputs", []):  # paths of this checkout are written relative to it (warnings, tracebacks)
+            if o.get("output_type") == "stream": o["text"] = o["text"].replace(f"{ROOT}/", "")
         for o in c.get("outputs", []):
             data = o.get("data")
             if data and WIDGET_VIEW in data:
