@@ -52,7 +52,7 @@ def execute(path: Path, timeout: int, dpi: int, flags: set[str], skip: set[str])
     figure_kwargs = f"--InlineBackend.print_figure_kwargs={{'bbox_inches': 'tight', 'dpi': {dpi}}}"
     client = NotebookClient(run_nb, timeout=timeout, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}},
                             extra_arguments=[figure_kwargs, "--InlineBackend.figure_formats={'png'}"],
-                            store_widget_state=False, record_timing=False)
+                            store_widget_state=True, record_timing=False)
     client.execute()
     executed = iter(run_nb.cells)
     cells = []
