@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import subprocess
 import sys
 import time
@@ -65,7 +66,8 @@ def execute(path: Path, timeout: int, dpi: int, flags: set[str], skip: set[str])
     for c in cells:
         coalesce.preprocess_cell(c, {}, 0)  # one stdout/stderr block per cell instead of one per flush
         for o in c.get("outputs", []):  # paths of this checkout are written relative to it (warnings, tracebacks)
-            if o.get("output_type") == "stream": o["text"] = o["text"].replace(f"{ROOT}/", "")
+            if o.get("output_type") == "stream":  # and the kernel's per-run cell file names are made stable
+                o["text"] = re.sub(r"\S*/ipykernel_\d+/\d+\.py", "<cell>", o["text"].replace(f"{ROOT}/", ""))
         for o in c.get("outputs", []):
             data = o.get("data")
             if data and WIDGET_VIEW in data:
