@@ -4,7 +4,8 @@ Pages, in reading order: the home page (nbs/index.ipynb), the library notebooks 
 executed experiment runs committed in results/<experiment>/<run-id>/, and the benchmarks (nbs/benchmarks/).
 Library notebooks and the home page go through nbdev's docs processing first (`proc_nbs`: hidden cells
 dropped, directives removed, `show_doc` rendered); a notebook whose processing fails is rendered as it is,
-with a warning. Every page is converted with nbconvert's HTML exporter, gets a navigation bar, and has its
+with a warning. Formulas are typeset by a copy of MathJax in the site (from jupyter-server-mathjax; without it,
+from MathJax's CDN). Every page is converted with nbconvert's HTML exporter, gets a navigation bar, and has its
 links to other notebooks rewritten to their pages. `<out>/index.html` lists all pages.
 
     python tests/scripts/make_docs.py --out _site
@@ -59,7 +60,9 @@ def pages(root: Path = ROOT) -> list[Page]:
 
 def processed(page_sources: list[Path], root: Path = ROOT) -> dict[Path, Path]:
     "nbdev's docs processing of the library notebooks, one at a time; {source: processed copy} for those that worked."
+    import warnings
     from nbdev.serve import proc_nbs
+    warnings.filterwarnings("ignore", message="Found cells containing imports and other code")  # nbdev's style hint
     done = {}
     cwd = os.getcwd(); os.chdir(root)
     try:
@@ -81,7 +84,13 @@ _CELL_KEYS = {"code": {"cell_type", "execution_count", "id", "metadata", "output
 
 
 def tidy(nb):
-    "Make a (processed) notebook valid and Quarto-free: drop nbdev's extra cell keys, apply `#| echo: false`, remove directives."
+    "Make a (processed) notebook valid and Quarto-free: front matter as a heading, nbdev's extra cell keys dropped, `#| echo: false` applied, directives removed."
+    import nbformat, yaml
+    if nb.cells and nb.cells[0].cell_type == "raw" and nb.cells[0].source.lstrip().startswith("---"):
+        try: fm = yaml.safe_load(nb.cells[0].source.strip().strip("-")) or {}
+        except yaml.YAMLError: fm = {}
+        head = (f"# {fm['title']}\n\n" if fm.get("title") else "") + (f"> {fm['description']}" if fm.get("description") else "")
+        nb.cells[0] = nbformat.v4.new_markdown_cell(head.strip())
     for c in nb.cells:
         for k in set(c) - _CELL_KEYS.get(c.cell_type, set(c)): del c[k]
         c.metadata = {k: v for k, v in c.metadata.items() if k == "tags"}
@@ -145,6 +154,17 @@ def index_html(all_pages: list[Page], title: str = "geonb") -> str:
     return "\n".join(lines)
 
 
+def _copy_mathjax(site: Path) -> str | None:
+    "Copy MathJax (from the jupyter-server-mathjax package) into the site; its path in the site, or None (CDN)."
+    try: import jupyter_server_mathjax
+    except ImportError:
+        print("note: jupyter-server-mathjax is not installed: pages load MathJax from its CDN", file=sys.stderr); return None
+    src = Path(jupyter_server_mathjax.__file__).parent / "static"
+    if not (src / "MathJax.js").exists(): return None
+    shutil.copytree(src, site / "mathjax")
+    return "mathjax/MathJax.js"
+
+
 def build(out: Path, root: Path = ROOT) -> list[Page]:
     import nbformat
     from nbconvert import HTMLExporter
@@ -157,11 +177,18 @@ def build(out: Path, root: Path = ROOT) -> list[Page]:
     exporter = HTMLExporter(template_name="lab", config=cfg)
     tmp = Path(tempfile.mkdtemp(dir=out.parent if out.parent.exists() else None, prefix=".docs-"))
     try:
+        mathjax = _copy_mathjax(tmp)
         for i, page in enumerate(all_pages):
+            if mathjax:  # the site's own copy: formulas render without a network
+                exporter.mathjax_url = os.path.relpath(mathjax, Path(page.out).parent.as_posix() or ".") + "?config=TeX-AMS-MML_HTMLorMML-full,Safe"
             nb = tidy(nbformat.read(proc.get(page.source, page.source), as_version=4))
             nb.metadata.setdefault("language_info", {"name": "python"})
             body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": page.title}})
             body, unresolved = rewrite_links(body, page, by_source, root)
+            if mathjax:  # the copied MathJax ships the STIX web fonts only (not its default TeX fonts)
+                body = body.replace("<!-- Load mathjax -->", '<!-- Load mathjax -->\n<script type="text/x-mathjax-config">'
+                                    'MathJax.Hub.Config({"HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web"}});'
+                                    "</script>", 1)
             for u in unresolved: print(f"note: {page.source.relative_to(root)} links to {u}, which has no page", file=sys.stderr)
             body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + "\n" + _nav(page, all_pages[i - 1] if i else None,
                                                                                      all_pages[i + 1] if i + 1 < len(all_pages) else None),
