@@ -93,14 +93,14 @@ def reproduction_rows(root: Path = ROOT) -> list[dict]:
 def _geonb_cell(m: dict) -> str:
     vals = [v for v in m["values"] if v is not None]
     nums = [float(v) for v in vals if isinstance(v, (int, float)) and not isinstance(v, bool)]
+    notes = []
     if not vals: text = DASH
     elif len(vals) == 1:
         text = _fmt(vals[0]) + (f" ± {_fmt(m['spreads'][0])}" if m["spreads"] and m["spreads"][0] is not None else "")
     elif len(nums) == len(vals):
-        text = f"{statistics.mean(nums):.3f} ± {statistics.stdev(nums):.3f} ({len(nums)} runs)"
+        text = f"{statistics.mean(nums):.3f} ± {statistics.stdev(nums):.3f}"; notes.append(f"{len(nums)} runs")
     else: text = "; ".join(_fmt(v) for v in vals)
     seeds = sorted(set(m["seeds"]), key=str)
-    notes = []
     if seeds: notes.append(("seed " if len(seeds) == 1 else "seeds ") + ", ".join(map(str, seeds)))
     elif len(vals) == 1: notes.append("1 run")
     sizes = sorted({s for s in m["sizes"] if s})
