@@ -6,8 +6,8 @@ settings and workspace folders, autosave off) and opened in headless Chromium th
 the notebook holding its cells up to the explorer (without `#| slow`/`#| gpu` cells) is opened and run with
 Run ▸ Run All Cells; the test checks that the slider widget renders and that moving it with the keyboard
 redraws the figure. Screenshots go to `test-output/browser/`. Every wait is bounded, and JupyterLab is
-stopped (its whole process group) whatever happens. Both tests share one server and one browser (one xdist
-group: `pytest -n 2 --dist loadgroup` keeps them on one worker).
+stopped (its whole process group) whatever happens. Both explorers are checked in one test, so that they share
+one server and one browser under pytest-xdist; a failure of the first does not stop the second.
 
 Needs Chromium: `apt-get install -y chromium` (Debian; as `.ci/run` does) gives /usr/bin/chromium, or set
 GEONB_CHROMIUM to a Chromium/Chrome binary. Without one the test is skipped, saying so.
@@ -37,10 +37,10 @@ SERVER_START_S = 90  # JupyterLab answering
 RUN_S = int(os.environ.get("GEONB_BROWSER_RUN_S", 240))  # kernel start + running the cells up to the explorer
 REDRAW_S = 30  # figure redrawn after a key press
 
-pytestmark = [pytest.mark.xdist_group("browser"), pytest.mark.skipif(
+pytestmark = pytest.mark.skipif(
     not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)),
     reason=f"no Chromium at {CHROMIUM}: the JupyterLab browser test needs one. Enable it with "
-           "`apt-get install -y chromium` (Debian; .ci/run does this) or GEONB_CHROMIUM=/path/to/chromium")]
+           "`apt-get install -y chromium` (Debian; .ci/run does this) or GEONB_CHROMIUM=/path/to/chromium")
 
 
 def _free_port() -> int:
@@ -171,8 +171,7 @@ def _wait_changed(page, read, before, what):
     return None
 
 
-def test_barcode_explorer(browser, lab):
-    url, root = lab
+def check_barcode_explorer(browser, url, root):
     page = _open_and_run(browser, url, root, "03_rtd.ipynb", "explorer = barcode_explorer(P, Q)", "03_rtd")
     try:
         cell = page.locator(".jp-CodeCell", has_text="explorer = barcode_explorer(P, Q)").last
@@ -195,8 +194,7 @@ def test_barcode_explorer(browser, lab):
         page.close()
 
 
-def test_latent_traversal_explorer(browser, lab):
-    url, root = lab
+def check_latent_traversal_explorer(browser, url, root):
     page = _open_and_run(browser, url, root, "07_vae.ipynb", "latent_traversal_explorer(model, xs[0], static=True)",
                                "07_vae")
     try:
@@ -223,3 +221,12 @@ def test_latent_traversal_explorer(browser, lab):
         assert after is not None, "moving the sliders to their ends did not change the decoded image"
     finally:
         page.close()
+
+
+def test_explorers_in_jupyterlab(browser, lab):
+    url, root = lab
+    failures = []
+    for check in (check_barcode_explorer, check_latent_traversal_explorer):
+        try: check(browser, url, root)
+        except Exception as e: failures.append(f"{check.__name__}: {type(e).__name__}: {e}")
+    assert not failures, "\n".join(failures)

@@ -65,7 +65,7 @@ def main():
     junit = ROOT / ".pytest_cache" / "junit.xml"
     junit.parent.mkdir(exist_ok=True)
     r = subprocess.run([sys.executable, "-m", "pytest", "tests", "-q", "-p", "no:cacheprovider", "-n", "2",
-                        "--dist", "loadgroup", "-rs", "--durations=15", f"--junitxml={junit}"], cwd=ROOT, text=True)
+                        "-rs", "--durations=15", f"--junitxml={junit}"], cwd=ROOT, text=True)
     if junit.exists():
         for case in ET.parse(junit).getroot().iter("testcase"):
             name = f"pytest {case.get('classname')}::{case.get('name')}"
