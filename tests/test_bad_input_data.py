@@ -42,9 +42,9 @@ def _idx_bytes(arr):
 
 @pytest.mark.parametrize("name,content,message", [
     ("head", bytes([0, 0, 8, 3, 0, 0]), "is truncated: its header needs 16 bytes"),
-    ("cut.gz", gzip.compress(_idx_bytes(np.zeros((2, 3, 3))))[:-12], "is not a complete gzip file"),
+    ("cut.gz", gzip.compress(_idx_bytes(np.zeros((2, 3, 3))), mtime=0)[:-12], "is not a complete gzip file"),
     ("plain.gz", _idx_bytes(np.zeros((2, 3, 3))), "is not a complete gzip file"),
-])
+], ids=["truncated-header", "cut-gzip", "not-gzip"])
 def test_read_idx_names_the_bad_file(tmp_path, name, content, message):
     path = tmp_path / name
     path.write_bytes(content)
