@@ -34,7 +34,7 @@ def _normalize(D, norm: str | None, name: str):
     "Divide a distance matrix (numpy or torch) by its 0.9-quantile; refuse a zero unit."
     if norm is None: return D
     scale = _quantile(D, 0.9) if isinstance(D, torch.Tensor) else np.quantile(D, 0.9)
-    if float(scale) <= 0: raise ValueError(f"`{name}`: the 0.9-quantile of its distances is 0 (too many coincident points) — use norm=None")
+    if float(scale.detach() if isinstance(scale, torch.Tensor) else scale) <= 0: raise ValueError(f"`{name}`: the 0.9-quantile of its distances is 0 (too many coincident points) — use norm=None")
     return D / scale
 
 def distance_matrix(X,  # point cloud (N, d): numpy array or torch tensor
@@ -45,7 +45,7 @@ def distance_matrix(X,  # point cloud (N, d): numpy array or torch tensor
     check_choice(norm, "norm", _NORMS)
     X = check_array(X, name, ndim=2)
     X = X.to(torch.float64) if isinstance(X, torch.Tensor) else np.asarray(X, dtype=np.float64)
-    big = float(abs(X).max()) if min(X.shape) > 0 else 0.0  # huge coordinates: compute on X/big (squares would overflow)
+    big = float(abs(X.detach() if isinstance(X, torch.Tensor) else X).max()) if min(X.shape) > 0 else 0.0  # huge coordinates: compute on X/big
     unit = big if big > 1e100 else 1.0
     D = (torch.cdist(X / unit, X / unit, compute_mode="donot_use_mm_for_euclid_dist") if isinstance(X, torch.Tensor)
          else cdist(X / unit, X / unit))
@@ -54,7 +54,6 @@ def distance_matrix(X,  # point cloud (N, d): numpy array or torch tensor
         if not bool((abs(D) < float("inf")).all()):
             raise ValueError(f"`{name}`: its distances overflow float64 (coordinates up to {big:.3g}); rescale it or use norm='quantile'")
     return _normalize(D, norm, name)
-
 
 # %% ../nbs/03_rtd.ipynb #aef58227
 _MODES = ("min", "max")
