@@ -68,6 +68,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                             'geonb.data._save_verified_npz': ('data.html#_save_verified_npz', 'geonb/data.py'),
                             'geonb.data._sha256': ('data.html#_sha256', 'geonb/data.py'),
                             'geonb.data.default_cache_dir': ('data.html#default_cache_dir', 'geonb/data.py'),
+                            'geonb.data.dsprites_by_name': ('data.html#dsprites_by_name', 'geonb/data.py'),
                             'geonb.data.factor_traversals': ('data.html#factor_traversals', 'geonb/data.py'),
                             'geonb.data.heart_outline': ('data.html#heart_outline', 'geonb/data.py'),
                             'geonb.data.iou': ('data.html#iou', 'geonb/data.py'),
