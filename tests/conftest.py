@@ -8,15 +8,19 @@ ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 
 
-@pytest.fixture
-def tiny_experiment(tmp_path):
-    "A minimal experiment notebook: parameters `out_dir`, `seed`, `n`; writes results.json with 2*n."
+def write_tiny_notebook(path, *middle_cells):
+    "A minimal experiment notebook at `path`: parameters `out_dir`, `seed`, `n`, then `middle_cells`, then results.json with 2*n."
     nb = nbformat.v4.new_notebook()
     p = nbformat.v4.new_code_cell('out_dir = "."\nseed = 0\nn = 3'); p.metadata["tags"] = ["parameters"]
-    nb.cells = [p, nbformat.v4.new_code_cell(
+    nb.cells = [p, *(nbformat.v4.new_code_cell(c) for c in middle_cells), nbformat.v4.new_code_cell(
         'from pathlib import Path\nfrom geonb.core import save_json\n'
         'save_json({"headline": {"twice_n": 2 * n}, "n": n}, Path(out_dir) / "results.json")')]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "python3", "language": "python"}
-    path = tmp_path / "tiny.ipynb"
     nbformat.write(nb, path)
     return path
+
+
+@pytest.fixture
+def tiny_experiment(tmp_path):
+    "A minimal experiment notebook: parameters `out_dir`, `seed`, `n`; writes results.json with 2*n."
+    return write_tiny_notebook(tmp_path / "tiny.ipynb")

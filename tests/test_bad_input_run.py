@@ -1,29 +1,19 @@
 """The runner under bad input and bad luck: interrupts, two processes on one run, bad grid files and run names."""
 import json, os, signal, subprocess, time
 
-import nbformat
 import pytest
 
-from conftest import BIN
+from conftest import BIN, write_tiny_notebook
 from geonb.run import run_id, run_status
 
 
 @pytest.fixture
 def holding_experiment(tmp_path):
     "Like `tiny_experiment`, but the run with n = 2 waits while the file $GEONB_TEST_HOLD exists (it first writes HOLD.started)."
-    nb = nbformat.v4.new_notebook()
-    p = nbformat.v4.new_code_cell('out_dir = "."\nseed = 0\nn = 3'); p.metadata["tags"] = ["parameters"]
-    hold = nbformat.v4.new_code_cell(
+    return write_tiny_notebook(tmp_path / "hold.ipynb",
         'import os, time, pathlib\nhold = os.environ.get("GEONB_TEST_HOLD")\n'
         'if hold and n == 2:\n    pathlib.Path(hold + ".started").write_text("started")\n    t0 = time.time()\n'
         '    while pathlib.Path(hold).exists() and time.time() - t0 < 120: time.sleep(0.1)')
-    nb.cells = [p, hold, nbformat.v4.new_code_cell(
-        'from pathlib import Path\nfrom geonb.core import save_json\n'
-        'save_json({"headline": {"twice_n": 2 * n}, "n": n}, Path(out_dir) / "results.json")')]
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "python3", "language": "python"}
-    path = tmp_path / "hold.ipynb"
-    nbformat.write(nb, path)
-    return path
 
 
 def _env(hold):
