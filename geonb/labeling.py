@@ -16,7 +16,7 @@ from scipy.spatial import cKDTree
 from tqdm.auto import tqdm
 
 from .core import (atomic_write, check_array, check_choice, check_positive, check_same_length, check_seed, get_device,
-                        stable_hash)
+                        stable_hash, to_numpy)
 
 # %% auto #0
 __all__ = ['LABELING_METHODS', 'LABELING_VERSIONS', 'check_pair', 'label_1d_exact', 'greedy_cosine_reference',
@@ -27,8 +27,7 @@ __all__ = ['LABELING_METHODS', 'LABELING_VERSIONS', 'check_pair', 'label_1d_exac
 def _as_2d(x, name: str, min_rows: int = 2) -> np.ndarray:
     "Validate a point cloud; a 1-D vector of n numbers becomes an (n, 1) cloud."
     x = check_array(x, name, ndim=(1, 2), min_rows=min_rows)
-    if isinstance(x, torch.Tensor): x = x.detach().cpu().numpy()
-    x = np.asarray(x, dtype=np.float64)
+    x = to_numpy(x, name, np.float64)
     return x[:, None] if x.ndim == 1 else x
 
 # %% ../nbs/04_labeling.ipynb #cc8a376d

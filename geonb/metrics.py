@@ -15,22 +15,17 @@ from sklearn.metrics import mutual_info_score
 from sklearn.svm import LinearSVC
 from tqdm.auto import tqdm
 
-from .core import check_array, check_choice, check_positive, check_same_length
-
+from .core import check_array, check_choice, check_positive, check_same_length, to_numpy
 
 # %% auto #0
 __all__ = ['ALL_METRICS', 'histogram_discretize', 'factor_entropies', 'mutual_info_matrix', 'mig', 'sap_score_matrix', 'sap',
            'dci_disentanglement', 'dci_completeness', 'dci_importance', 'dci', 'sample_codes', 'factor_vae_score',
            'evaluate', 'plot_mi_matrix', 'plot_dci_importance', 'paired_difference']
 
-# %% ../nbs/08_metrics.ipynb #3daabc29
-def _as_numpy(x):
-    return x.detach().cpu().numpy() if hasattr(x, "detach") else np.asarray(x)
-
 # %% ../nbs/08_metrics.ipynb #7605146c
 def _check_codes(codes, name: str = "codes", min_dims: int = 2) -> np.ndarray:
     "Codes as a finite float64 array (n, D) with n >= 2 and D >= `min_dims`; errors name `name`."
-    codes = np.asarray(_as_numpy(check_array(codes, name, ndim=2, min_rows=2)), dtype=np.float64)
+    codes = to_numpy(check_array(codes, name, ndim=2, min_rows=2), name, np.float64)
     if codes.shape[1] < min_dims:
         raise ValueError(f"`{name}` must have at least {min_dims} code dimensions (columns), got shape {codes.shape}")
     return codes
@@ -50,7 +45,7 @@ def histogram_discretize(codes: np.ndarray,  # codes (n, D)
 # %% ../nbs/08_metrics.ipynb #25c1c555
 def _check_factors(factors, name: str = "factors", min_values: int = 2) -> np.ndarray:
     "Factors as an int64 array (n, K) of integer labels; each column must take >= `min_values` values."
-    f = _as_numpy(check_array(factors, name, ndim=2, min_rows=2))
+    f = to_numpy(check_array(factors, name, ndim=2, min_rows=2), name)
     if f.dtype.kind == "f":
         frac = f != np.round(f)
         if frac.any():
@@ -229,7 +224,7 @@ def _encode(represent, observations, chunk: int) -> np.ndarray:
     parts = []
     for i in range(0, len(observations), chunk):
         batch = observations[i:i + chunk]
-        z = _as_numpy(represent(batch))
+        z = to_numpy(represent(batch), "represent(observations)")
         if z.ndim != 2 or len(z) != len(batch):
             raise ValueError(f"`represent` must map {len(batch)} observations to codes of shape ({len(batch)}, D), got shape {z.shape}")
         parts.append(np.asarray(z, dtype=np.float64))
@@ -246,7 +241,7 @@ def sample_codes(data,  # ground-truth data: factor_sizes, sample_factors, sampl
                 ) -> tuple[np.ndarray, np.ndarray]:
     "Sample `n` factor vectors, their observations and codes: (codes (n, D), factors (n, K))."
     _check_ground_truth(data); n = check_positive(n, "n", integer=True)
-    factors = np.asarray(_as_numpy(data.sample_factors(n, rng)))
+    factors = to_numpy(data.sample_factors(n, rng), "data.sample_factors(n, rng)")
     return _encode(represent, data.sample_observations_from_factors(factors, rng), chunk), factors
 
 # %% ../nbs/08_metrics.ipynb #13c0da6e
@@ -258,7 +253,7 @@ def _factor_vae_votes(data, represent, n_votes, batch_size, rng, global_var, act
     while done < n_votes:
         m = min(votes_per_call, n_votes - done)
         fixed = rng.integers(K, size=m)
-        f = np.array(_as_numpy(data.sample_factors(m * batch_size, rng))).reshape(m, batch_size, K)
+        f = np.array(to_numpy(data.sample_factors(m * batch_size, rng), "data.sample_factors")).reshape(m, batch_size, K)
         for i, k in enumerate(fixed): f[i, :, k] = f[i, 0, k]
         z = _encode(represent, data.sample_observations_from_factors(f.reshape(m * batch_size, K), rng), m * batch_size)
         local_var = z.reshape(m, batch_size, -1)[:, :, active].var(axis=1, ddof=1)

@@ -10,7 +10,7 @@ import numpy as np
 import torch
 from numba import njit
 
-from .core import check_array
+from .core import check_array, to_numpy
 
 # compiled kernels release the GIL; they are cached on disk when imported from the package
 # (numba cannot cache functions defined interactively, e.g. while this notebook runs)
@@ -26,7 +26,7 @@ def check_distance_matrix(D,  # square matrix of pairwise distances (numpy array
                           atol: float = 1e-8,  # tolerance for symmetry and for the zero diagonal
                          ) -> np.ndarray:
     "Validate a distance matrix and return it as a C-contiguous float64 numpy array."
-    if isinstance(D, torch.Tensor): D = D.detach().cpu().numpy()
+    if isinstance(D, torch.Tensor): D = to_numpy(D, name)
     D = check_array(D, name, ndim=2, min_rows=min_points)
     if D.shape[0] != D.shape[1]: raise ValueError(f"`{name}` must be a square distance matrix, got shape {D.shape}")
     D = np.ascontiguousarray(D, dtype=np.float64)

@@ -14,7 +14,7 @@ from scipy.spatial.distance import cdist
 from torch import nn
 from tqdm.auto import tqdm
 
-from .core import check_array, check_choice, check_positive, check_same_length
+from .core import check_array, check_choice, check_positive, check_same_length, to_numpy
 from .persistence import Bars, check_distance_matrix, plot_barcode, vr_persistence
 
 # %% auto #0
@@ -93,10 +93,8 @@ def cross_barcode(P,  # (N, d_P) first point cloud (numpy or torch); its distanc
     "The finite H1 (birth, death) pairs of R-Cross-Barcode_1(P, Q), shape (k, 2), longest first."
     P = check_array(P, "P", ndim=2, min_rows=3); Q = check_array(Q, "Q", ndim=2, min_rows=3)
     check_same_length(P=P, Q=Q); check_choice(mode, "mode", _MODES)
-    r1 = _detached(distance_matrix(P, norm, "P")); r2 = _detached(distance_matrix(Q, norm, "Q"))
+    r1 = to_numpy(distance_matrix(P, norm, "P")); r2 = to_numpy(distance_matrix(Q, norm, "Q"))
     return cross_bars(r1, r2, mode).diagram
-
-def _detached(D): return D.detach().cpu().numpy() if isinstance(D, torch.Tensor) else D
 
 # %% ../nbs/03_rtd.ipynb #61b20324
 def _pool_map(fn: Callable, items: Sequence, n_jobs: int | None, progress: bool = False, desc: str = "") -> list:
@@ -122,7 +120,7 @@ def rtd(P,  # (N, d_P) first point cloud (numpy or torch; gradients are not trac
     N = check_same_length(P=P, Q=Q); check_choice(mode, "mode", _MODES); check_choice(norm, "norm", _NORMS)
     trials = check_positive(trials, "trials", integer=True); batch = check_positive(batch, "batch", integer=True)
     if batch < 3: raise ValueError(f"`batch` must be at least 3, got {batch}")
-    P, Q = _detached(P), _detached(Q)
+    P, Q = to_numpy(P, "P"), to_numpy(Q, "Q")
     if batch >= N: subsets = [np.arange(N)]
     else:
         rng = np.random.default_rng(seed)
@@ -201,13 +199,12 @@ def linear_cka(X,  # (N, d_X) first representation
                Y,  # (N, d_Y) second representation, paired with X row by row
               ) -> float:
     "Linear centred kernel alignment of two paired representations (a similarity in [0, 1])."
-    X = _detached(check_array(X, "X", ndim=2, min_rows=2)).astype(np.float64)
-    Y = _detached(check_array(Y, "Y", ndim=2, min_rows=2)).astype(np.float64); check_same_length(X=X, Y=Y)
+    X = to_numpy(check_array(X, "X", ndim=2, min_rows=2), "X", np.float64)
+    Y = to_numpy(check_array(Y, "Y", ndim=2, min_rows=2), "Y", np.float64); check_same_length(X=X, Y=Y)
     X = X - X.mean(0); Y = Y - Y.mean(0)
     denom = np.linalg.norm(X.T @ X) * np.linalg.norm(Y.T @ Y)
     if denom == 0: raise ValueError("`X` or `Y` has no variance: CKA is undefined")
     return float(np.linalg.norm(Y.T @ X) ** 2 / denom)
-
 
 # %% ../nbs/03_rtd.ipynb #17668f66
 def _top_directions(X: np.ndarray, keep: float) -> np.ndarray:
@@ -223,14 +220,13 @@ def svcca(X,  # (N, d_X) first representation
           keep: float = 0.99,  # share of variance kept by the SVD step
          ) -> float:
     "SVCCA similarity: mean canonical correlation of the top singular directions of X and Y."
-    X = _detached(check_array(X, "X", ndim=2, min_rows=2)).astype(np.float64)
-    Y = _detached(check_array(Y, "Y", ndim=2, min_rows=2)).astype(np.float64); check_same_length(X=X, Y=Y)
+    X = to_numpy(check_array(X, "X", ndim=2, min_rows=2), "X", np.float64)
+    Y = to_numpy(check_array(Y, "Y", ndim=2, min_rows=2), "Y", np.float64); check_same_length(X=X, Y=Y)
     if not 0 < keep <= 1: raise ValueError(f"`keep` must be in (0, 1], got {keep!r}")
     if not (X.std(0) > 0).any() or not (Y.std(0) > 0).any(): raise ValueError("`X` or `Y` has no variance: SVCCA is undefined")
     qx, qy = np.linalg.qr(_top_directions(X, keep))[0], np.linalg.qr(_top_directions(Y, keep))[0]
     rho = np.linalg.svd(qx.T @ qy, compute_uv=False)  # canonical correlations
     return float(np.clip(rho, 0, 1).mean())
-
 
 # %% ../nbs/03_rtd.ipynb #19abac06
 def plot_rtd(P,  # (N, d_P) first cloud
@@ -242,7 +238,7 @@ def plot_rtd(P,  # (N, d_P) first cloud
             ):
     "Figure with P, Q and the R-Cross-Barcodes in both directions; returns the figure."
     import matplotlib.pyplot as plt
-    P = _detached(check_array(P, "P", ndim=2, min_rows=3)); Q = _detached(check_array(Q, "Q", ndim=2, min_rows=3))
+    P = to_numpy(check_array(P, "P", ndim=2, min_rows=3), "P"); Q = to_numpy(check_array(Q, "Q", ndim=2, min_rows=3), "Q")
     check_same_length(P=P, Q=Q)
     r1, r2 = distance_matrix(P, norm, "P"), distance_matrix(Q, norm, "Q")
     fwd, bwd = cross_bars(r1, r2, mode), cross_bars(r2, r1, mode)
@@ -286,7 +282,7 @@ def barcode_explorer(P,  # (N, d_P) first cloud (the first two coordinates are d
                     ):
     "Widget (slider + figure) showing the birth and death edges of a chosen bar of R-Cross-Barcode_1(P, Q)."
     import matplotlib.pyplot as plt
-    P = _detached(check_array(P, "P", ndim=2, min_rows=3)); Q = _detached(check_array(Q, "Q", ndim=2, min_rows=3))
+    P = to_numpy(check_array(P, "P", ndim=2, min_rows=3), "P"); Q = to_numpy(check_array(Q, "Q", ndim=2, min_rows=3), "Q")
     N = check_same_length(P=P, Q=Q)
     bars = cross_bars(distance_matrix(P, norm, "P"), distance_matrix(Q, norm, "Q"), mode)
     if len(bars) == 0: raise ValueError("R-Cross-Barcode(P, Q) has no bars: nothing to explore")
