@@ -219,8 +219,8 @@ def _check_ground_truth(data) -> int:
     return len(data.factor_sizes)
 
 # %% ../nbs/08_metrics.ipynb #9af34379
-def _encode(represent, observations, chunk: int) -> np.ndarray:
-    "Apply `represent` in chunks; check that it returns finite codes (batch, D)."
+def _representations(represent, observations, chunk: int) -> np.ndarray:
+    "The codes that `represent` gives `observations` (float64, (n, D)), computed `chunk` at a time and checked to be finite."
     parts = []
     for i in range(0, len(observations), chunk):
         batch = observations[i:i + chunk]
@@ -242,7 +242,7 @@ def sample_codes(data,  # ground-truth data: factor_sizes, sample_factors, sampl
     "Sample `n` factor vectors, their observations and codes: (codes (n, D), factors (n, K))."
     _check_ground_truth(data); n = check_positive(n, "n", integer=True)
     factors = to_numpy(data.sample_factors(n, rng), "data.sample_factors(n, rng)")
-    return _encode(represent, data.sample_observations_from_factors(factors, rng), chunk), factors
+    return _representations(represent, data.sample_observations_from_factors(factors, rng), chunk), factors
 
 # %% ../nbs/08_metrics.ipynb #13c0da6e
 def _factor_vae_votes(data, represent, n_votes, batch_size, rng, global_var, active, votes_per_call, progress, desc):
@@ -255,7 +255,7 @@ def _factor_vae_votes(data, represent, n_votes, batch_size, rng, global_var, act
         fixed = rng.integers(K, size=m)
         f = np.array(to_numpy(data.sample_factors(m * batch_size, rng), "data.sample_factors")).reshape(m, batch_size, K)
         for i, k in enumerate(fixed): f[i, :, k] = f[i, 0, k]
-        z = _encode(represent, data.sample_observations_from_factors(f.reshape(m * batch_size, K), rng), m * batch_size)
+        z = _representations(represent, data.sample_observations_from_factors(f.reshape(m * batch_size, K), rng), m * batch_size)
         local_var = z.reshape(m, batch_size, -1)[:, :, active].var(axis=1, ddof=1)
         np.add.at(votes, (fixed, np.argmin(local_var / global_var[active], axis=1)), 1)
         done += m; bar.update(m)
