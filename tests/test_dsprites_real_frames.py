@@ -1,8 +1,12 @@
-"""The procedural dSprites renderer against 320 real dSprites frames (shared/data beside the repository).
+"""The procedural dSprites renderer against 320 real dSprites frames (`dsprites_gif_frames.npz`).
+
+The file is looked for in the folder named by the environment variable GEONB_SHARED_DATA, else in `shared/data`
+inside or beside the repository; the tests are skipped, saying where they looked, when it is in none of them.
 
 The frames were decoded from `dsprites.gif` of the dSprites dataset (Matthey et al. 2017, Apache-2.0);
 a faithful renderer reaches mean IoU >= 0.99 per shape on them.
 """
+import os
 from pathlib import Path
 
 import numpy as np
@@ -10,13 +14,17 @@ import pytest
 
 from geonb.data import DSprites, iou
 
-FRAMES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "dsprites_gif_frames.npz"
+ROOT = Path(__file__).resolve().parents[1]
+FOLDERS = ([Path(os.environ["GEONB_SHARED_DATA"])] if os.environ.get("GEONB_SHARED_DATA")
+           else [ROOT / "shared" / "data", ROOT.parent / "shared" / "data"])
+FRAMES = next((d / "dsprites_gif_frames.npz" for d in FOLDERS if (d / "dsprites_gif_frames.npz").exists()), None)
 
 
 @pytest.fixture(scope="module")
 def frames():
-    if not FRAMES.exists():
-        pytest.skip(f"real dSprites frames not found at {FRAMES} (shared/ must sit beside the repository)")
+    if FRAMES is None:
+        pytest.skip(f"real dSprites frames (dsprites_gif_frames.npz) not found in {[str(d) for d in FOLDERS]}; "
+                    "set GEONB_SHARED_DATA to the folder that holds them")
     z = np.load(FRAMES)
     return z["frames"], z["factors"]
 
