@@ -4,12 +4,10 @@
 
 # %% ../nbs/03_rtd.ipynb #2da84e5c
 from __future__ import annotations
-import os
-from concurrent.futures import ThreadPoolExecutor
-from typing import Callable, Sequence
 
 import numpy as np
 import torch
+from joblib import Parallel, delayed
 from scipy.spatial.distance import cdist
 from torch import nn
 from tqdm.auto import tqdm
@@ -97,14 +95,6 @@ def cross_barcode(P,  # (N, d_P) first point cloud (numpy or torch); its distanc
     return cross_bars(r1, r2, mode).diagram
 
 # %% ../nbs/03_rtd.ipynb #61b20324
-def _pool_map(fn: Callable, items: Sequence, n_jobs: int | None, progress: bool = False, desc: str = "") -> list:
-    "Map `fn` over `items` with a thread pool of `n_jobs` (None: all cores), keeping order."
-    n_jobs = (os.cpu_count() or 1) if n_jobs is None else check_positive(n_jobs, "n_jobs", integer=True)
-    if n_jobs == 1 or len(items) <= 1:
-        return [fn(x) for x in tqdm(items, desc=desc, disable=not progress)]
-    with ThreadPoolExecutor(n_jobs) as pool:
-        return list(tqdm(pool.map(fn, items), total=len(items), desc=desc, disable=not progress))
-
 def rtd(P,  # (N, d_P) first point cloud (numpy or torch; gradients are not tracked — use `RTDLoss`)
         Q,  # (N, d_Q) second point cloud, paired with P row by row
         trials: int = 10,  # number of random subsets averaged
@@ -129,8 +119,10 @@ def rtd(P,  # (N, d_P) first point cloud (numpy or torch; gradients are not trac
         idx, forward = job
         r1, r2 = distance_matrix(P[idx], norm, "P"), distance_matrix(Q[idx], norm, "Q")
         return cross_bars(r1, r2, mode).lengths.sum() if forward else cross_bars(r2, r1, mode).lengths.sum()
-    parts = _pool_map(score, [(idx, f) for idx in subsets for f in (True, False)], n_jobs, progress, "rtd")
-    return float(np.mean(parts))
+    n_jobs = -1 if n_jobs is None else check_positive(n_jobs, "n_jobs", integer=True)  # joblib's -1: all cores
+    jobs = [(idx, f) for idx in subsets for f in (True, False)]
+    parts = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(delayed(score)(job) for job in jobs)
+    return float(np.mean(list(tqdm(parts, total=len(jobs), desc="rtd", disable=not progress))))
 
 # %% ../nbs/03_rtd.ipynb #13e3e81a
 _LOSS_MODES = ("min", "max", "min+max")
