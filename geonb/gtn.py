@@ -4,18 +4,19 @@
 
 # %% ../nbs/05_gtn.ipynb #d677dbb8
 from __future__ import annotations
-import copy, dataclasses, math, warnings
+import dataclasses, math, warnings
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
 import torch
+from scipy.spatial.distance import pdist
+from sklearn.cluster import KMeans
 from torch import nn
-from tqdm.auto import tqdm
 
-from .core import (check_array, check_choice, check_positive, check_seed, get_device, save_checkpoint,
-                        seed_everything)
+from .core import check_array, check_choice, check_positive, check_seed, get_device, seed_everything
 from .labeling import Labeling, compute_labels
+from .train import History, mse_loss, train_model
 
 # %% auto #0
 __all__ = ['GTN_PRESETS', 'GTN', 'fit_regression', 'plot_history', 'intrinsic_dimension', 'knn_components', 'centring_offset',
@@ -135,63 +136,20 @@ def fit_regression(model: nn.Module,  # maps inputs to (standardised) targets
                    patience: int = 4,  # stop at this many epochs without validation improvement (released GTN: 4)
                    min_delta: float = 0.0,  # smallest decrease of validation MSE counted as improvement
                    val_fraction: float = 0.1,  # held-out fraction; 0 validates on the training pairs
-                   checkpoint: str | Path | None = None,  # file for the best weights (written atomically)
+                   checkpoint: str | Path | None = None,  # checkpoint file, written after every epoch (atomically)
+                   resume: bool = False,  # continue from `checkpoint` if it exists
                    device: str = "auto",  # "auto", "cpu", "cuda", ...
                    seed: int = 0,  # seed of the split and the shuffling
-                   progress: bool = True,  # tqdm bar over epochs
-                  ) -> dict[str, Any]:
-    "Train `model` by MSE regression with early stopping on validation MSE; keep and return the best weights' history."
+                   progress: bool = True,  # tqdm bar over the steps
+                   callback=None,  # called as callback(step, logs) after each step (see `train_model`)
+                  ) -> History:
+    "Train `model` by MSE regression with early stopping on validation MSE (`train_model`'s epoch schedule); keeps the best weights."
     x, y = check_array(inputs, "inputs", ndim=2, min_rows=2), check_array(targets, "targets", ndim=2, min_rows=2)
     if len(x) != len(y): raise ValueError(f"`inputs` has {len(x)} rows but `targets` has {len(y)}")
-    check_positive(lr, "lr"); batch_size = check_positive(batch_size, "batch_size", integer=True)
-    max_epochs = check_positive(max_epochs, "max_epochs", integer=True); patience = check_positive(patience, "patience", integer=True)
-    if not 0 <= val_fraction < 1: raise ValueError(f"`val_fraction` must be in [0, 1), got {val_fraction}")
-    seed = check_seed(seed)
-    has_bn = any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
-    if has_bn and batch_size < 2: raise ValueError(f"`batch_size` must be at least 2 for a model with BatchNorm, got {batch_size}")
-    dev = get_device(device); model.to(dev)
-    x, y = _to_tensor(x, dev), _to_tensor(y, dev)
-    _check_output_shape(model, x, y)
-    gen = torch.Generator().manual_seed(seed)
-    perm = torch.randperm(len(x), generator=gen).to(dev)
-    n_val = int(round(val_fraction * len(x)))
-    val, tr = (perm[:n_val], perm[n_val:]) if n_val > 0 else (perm, perm)
-    if has_bn and len(tr) < 2: raise ValueError(f"a model with BatchNorm needs at least 2 training pairs, got {len(tr)} (lower `val_fraction`)")
-    opt = torch.optim.Adam(model.parameters(), lr=lr)
-    def val_mse():
-        model.eval()
-        with torch.no_grad(): return float(sum(((model(x[b]) - y[b])**2).sum() for b in val.split(4096)) / (len(val) * y.shape[1]))
-    hist = dict(train_loss=[], val_loss=[], best_epoch=-1, best_val_loss=math.inf, stopped_early=False)
-    best, bad = copy.deepcopy(model.state_dict()), 0
-    def diverged(what, epoch, step=None):
-        model.load_state_dict(best); model.eval()
-        at = f"epoch {epoch}" + ("" if step is None else f", step {step}")
-        kept = "its initial weights" if hist["best_epoch"] < 0 else f"the best weights so far (epoch {hist['best_epoch']})"
-        return FloatingPointError(f"the {what} became non-finite at {at} (lr={lr}); the model holds {kept}; lower `lr`")
-    bar = tqdm(range(max_epochs), desc="epochs", disable=not progress)
-    for epoch in bar:
-        model.train(); total, seen = 0.0, 0
-        order = tr[torch.randperm(len(tr), generator=gen).to(dev)]
-        for step, b in enumerate(order.split(batch_size)):
-            if has_bn and len(b) < 2: continue  # BatchNorm cannot train on a single point (a lone last point)
-            loss = ((model(x[b]) - y[b])**2).mean()
-            if not torch.isfinite(loss): bar.close(); raise diverged("training loss", epoch, step)
-            opt.zero_grad(); loss.backward(); opt.step(); total += float(loss.detach()) * len(b); seen += len(b)
-        hist["train_loss"].append(total / seen); v = val_mse(); hist["val_loss"].append(v)
-        if not math.isfinite(v): bar.close(); raise diverged("validation loss", epoch)
-        bar.set_postfix(train=f"{hist['train_loss'][-1]:.4g}", val=f"{v:.4g}")
-        if v < hist["best_val_loss"] - min_delta:
-            hist.update(best_epoch=epoch, best_val_loss=v); bad = 0
-            best = copy.deepcopy(model.state_dict())
-            if checkpoint is not None:
-                save_checkpoint({"state_dict": best, "epoch": epoch, "val_loss": v,
-                                 "config": getattr(model, "config", None)}, checkpoint)
-        else:
-            bad += 1
-            if bad >= patience: hist["stopped_early"] = True; break
-    bar.close()
-    model.load_state_dict(best); model.eval()
-    return hist
+    _check_output_shape(model, _to_tensor(x, get_device(device)), _to_tensor(y, get_device(device)))
+    return train_model(model, (x, y), epochs=max_epochs, batch_size=batch_size, lr=lr, loss=mse_loss, val_fraction=val_fraction,
+                       patience=patience, min_delta=min_delta, seed=seed, device=device, checkpoint=checkpoint, resume=resume,
+                       val_batch_size=4096, log_every=None, progress=progress, callback=callback)
 
 # %% ../nbs/05_gtn.ipynb #cd8fb98b
 def plot_history(history: dict,  # as returned by fit_regression / fit_gtn
@@ -291,6 +249,25 @@ class GTNFit:
         "Generate `n` points."
         return self.model.sample(n, seed)
 
+# %% ../nbs/05_gtn.ipynb #4a0bb7b5
+def _mixture_pairs(targets: np.ndarray,  # (n, D) standardised data
+                   labeling: str, n_clusters: int, separation: float, rng: np.random.Generator, seed: int,
+                   cache_dir, opts: dict) -> tuple:
+    "Per-cluster labeling for a Gaussian-mixture source; returns (normal, idx, labelings, clusters, means, weights)."
+    n, D = targets.shape
+    km = KMeans(n_clusters, n_init=10, random_state=seed).fit(targets)
+    clusters, centroids = km.labels_, km.cluster_centers_
+    means = centroids * separation / max(pdist(centroids).min(), 1e-12)  # the closest two means `separation` apart
+    normal, idx, labelings, start = np.empty((n, D)), np.empty(n, np.int64), [], 0
+    for c in range(n_clusters):
+        members = np.flatnonzero(clusters == c)
+        if len(members) < 2: raise ValueError(f"cluster {c} has {len(members)} point(s); use fewer `n_clusters`")
+        z = rng.normal(size=(len(members), D))
+        lab = compute_labels(z, targets[members] - centroids[c], labeling, cache_dir, **opts); labelings.append(lab)
+        normal[start:start + len(members)] = z + means[c]; idx[start:start + len(members)] = members[lab.idx]
+        start += len(members)
+    return normal, idx, labelings, clusters, means, np.bincount(clusters, minlength=n_clusters) / n
+
 # %% ../nbs/05_gtn.ipynb #dc33673d
 def fit_gtn(data,  # (n, D) data (or autoencoder latents); 1-D vectors are (n, 1)
             preset: str | None = None,  # a GTN_PRESETS name (architecture, lr, batch size); None and no model: 4 hidden layers of 50
@@ -327,22 +304,7 @@ def fit_gtn(data,  # (n, D) data (or autoencoder latents); 1-D vectors are (n, 1
         labelings = [compute_labels(normal, targets, labeling, cache_dir, **opts)]
         idx, clusters, means, weights = labelings[0].idx, None, np.zeros((1, D)), np.ones(1)
     else:
-        from scipy.spatial.distance import pdist
-        from sklearn.cluster import KMeans
-        km = KMeans(n_clusters, n_init=10, random_state=seed).fit(targets)
-        clusters, centroids = km.labels_, km.cluster_centers_
-        gaps = pdist(centroids)  # distances between all pairs of centroids
-        means = centroids * separation / max(gaps.min(), 1e-12)
-        normal, idx, labelings = np.empty((n, D)), np.empty(n, np.int64), []
-        weights = np.bincount(clusters, minlength=n_clusters) / n
-        start = 0
-        for c in range(n_clusters):
-            members = np.flatnonzero(clusters == c)
-            if len(members) < 2: raise ValueError(f"cluster {c} has {len(members)} point(s); use fewer `n_clusters`")
-            z = rng.normal(size=(len(members), D))
-            lab = compute_labels(z, targets[members] - centroids[c], labeling, cache_dir, **opts); labelings.append(lab)
-            normal[start:start + len(members)] = z + means[c]; idx[start:start + len(members)] = members[lab.idx]
-            start += len(members)
+        normal, idx, labelings, clusters, means, weights = _mixture_pairs(targets, labeling, n_clusters, separation, rng, seed, cache_dir, opts)
     model.target_mean.copy_(torch.as_tensor(mean, dtype=torch.float32)); model.target_std.copy_(torch.as_tensor(std, dtype=torch.float32))
     model.set_source(means, weights)
     train_kwargs.setdefault("seed", seed)

@@ -13,7 +13,7 @@ import torch.nn as nn
 
 from .core import check_array, check_choice, check_positive, check_seed
 from .rtd import RTDLoss
-from .vae import Regularizer, _batch_sampler
+from .train import Regularizer, _batch_sampler
 
 # %% auto #0
 __all__ = ['gaussian_shift', 'coordinate_probabilities', 'pixel_distances', 'topdis_term', 'TopDis', 'plot_shift', 'shift_viewer']

@@ -4,7 +4,7 @@
 
 # %% ../nbs/07_vae.ipynb #ea8407aa
 from __future__ import annotations
-import inspect, math, random, time
+import inspect, math, warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
@@ -18,11 +18,11 @@ from tqdm.auto import tqdm
 from .core import (CheckpointError, check_array, check_choice, check_positive, check_seed, get_device,
                         load_checkpoint, save_checkpoint, seed_everything, stable_hash)
 from .data import GroundTruthData, plot_image_grid
+from .train import History, Regularizer, project_conflicting, train_model
 
 # %% auto #0
 __all__ = ['Encoder', 'Decoder', 'gaussian_kl', 'VAE', 'BetaVAE', 'tc_decomposition', 'BetaTCVAE', 'permute_dims',
-           'Discriminator', 'FactorVAE', 'Regularizer', 'project_conflicting', 'History', 'fit', 'encode',
-           'latent_traversals', 'latent_traversal_explorer']
+           'Discriminator', 'FactorVAE', 'fit', 'encode', 'latent_traversals', 'latent_traversal_explorer']
 
 # %% ../nbs/07_vae.ipynb #25b6290f
 def _channels(image_size: int) -> list[int]:
@@ -223,218 +223,11 @@ class FactorVAE(VAE):
         loss = self.discriminator_loss(out["z"]); loss.backward(); opt.step()
         return {"disc_loss": loss.item()}
 
-# %% ../nbs/07_vae.ipynb #1cdc71bf
-class Regularizer:
-    "Protocol for extra loss terms of `fit`: weighted term per step, optional gradient orthogonalisation."
-    name: str = "reg"
-    orthogonalize: bool = False
-    def __call__(self, model: nn.Module, batch: torch.Tensor, out: dict, step: int) -> torch.Tensor | None:
-        raise NotImplementedError
-    def state_dict(self) -> dict: return {}
-    def load_state_dict(self, state: dict) -> None: pass
-
-# %% ../nbs/07_vae.ipynb #43d9515d
-def project_conflicting(g_t: torch.Tensor,  # flat gradient of the regulariser
-                        g_r: torch.Tensor,  # flat gradient of the reconstruction term
-                       ) -> tuple[torch.Tensor, float, float]:
-    "If ⟨g_t, g_r⟩ < 0 remove g_t's component along g_r; returns (g_t', ⟨g_t, g_r⟩, ⟨g_t', g_r⟩)."
-    dot = torch.dot(g_t, g_r); nr2 = torch.dot(g_r, g_r)
-    if dot < 0 and nr2 > 0: g_t = g_t - (dot / nr2) * g_r
-    return g_t, dot.item(), torch.dot(g_t, g_r).item()
-
-# %% ../nbs/07_vae.ipynb #5e2e771d
-@dataclass
-class History:
-    "Logged training curves: `curves[name] = (steps, values)`."
-    curves: dict[str, tuple[list[int], list[float]]] = field(default_factory=dict)
-
-    def log(self, step: int, values: dict[str, float]) -> None:
-        for k, v in values.items():
-            s, vals = self.curves.setdefault(k, ([], [])); s.append(int(step)); vals.append(float(v))
-
-    def __getitem__(self, name: str) -> np.ndarray: return np.asarray(self.curves[name][1])
-    def steps(self, name: str) -> np.ndarray: return np.asarray(self.curves[name][0])
-    def __contains__(self, name: str) -> bool: return name in self.curves
-
-    def plot(self, names: Sequence[str] | None = None,  # curves to show (default: all)
-             smooth: int = 1):  # moving-average window
-        "One small panel per curve; returns the matplotlib figure."
-        import matplotlib.pyplot as plt
-        names = list(names or self.curves)
-        fig, axes = plt.subplots(1, len(names), figsize=(2.6 * len(names), 2.2), squeeze=False)
-        for ax, n in zip(axes[0], names):
-            s, v = self.steps(n), self[n]
-            if smooth > 1 and len(v) >= smooth: v = np.convolve(v, np.ones(smooth) / smooth, "valid"); s = s[smooth - 1:]
-            ax.plot(s, v, lw=1); ax.set_title(n, fontsize=9); ax.set_xlabel("step", fontsize=8); ax.tick_params(labelsize=7)
-        fig.tight_layout()
-        return fig
-
-# %% ../nbs/07_vae.ipynb #27aa67dc
-def _check_range(x: torch.Tensor, model: nn.Module, name: str = "data") -> None:
-    "Bernoulli likelihood: pixel values must lie in [0, 1] (uint8 images must be divided by 255 first)."
-    if getattr(model, "likelihood", None) != "bernoulli": return
-    lo, hi = float(x.min()), float(x.max())
-    if lo < 0 or hi > 1:
-        raise ValueError(f"`{name}` must hold pixel values in [0, 1] for the Bernoulli likelihood, got values in [{lo:g}, {hi:g}]"
-                         + ("; divide uint8 images by 255" if hi > 1 else ""))
-
-def _batch_sampler(data: Any, batch_size: int, model: nn.Module) -> Callable[[np.random.Generator, torch.device], torch.Tensor]:
-    if isinstance(data, GroundTruthData):
-        return lambda rng, dev: data.observations(data.sample_factors(batch_size, rng), dev)
-    x = check_array(data, "data", ndim=4)
-    x = x if isinstance(x, torch.Tensor) else torch.as_tensor(x, dtype=torch.float32)
-    _check_range(x, model)
-    return lambda rng, dev: x[torch.from_numpy(rng.integers(0, len(x), size=batch_size))].to(dev, torch.float32)
-
-def _data_identity(data: Any) -> dict:
-    "What identifies the training data in a checkpoint: class, description and a hash of a few images, or shape and content hash."
-    if isinstance(data, GroundTruthData):
-        obs = data.observations(data.sample_factors(4, np.random.default_rng(0)))
-        return {"type": type(data).__name__, "repr": repr(data), "images_hash": stable_hash(obs)}
-    x = torch.as_tensor(np.asarray(data) if not isinstance(data, torch.Tensor) else data, dtype=torch.float32)
-    return {"type": "array", "shape": list(x.shape), "hash": stable_hash(x)}
-
-def _rng_state(data_rng: np.random.Generator) -> dict:
-    "Every random generator's state as plain data (lists, ints, tensors), so checkpoints load with `weights_only=True`."
-    name, keys, pos, has_gauss, cached = np.random.get_state()
-    return {"torch": torch.get_rng_state(), "cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-            "numpy": [name, keys.tolist(), int(pos), int(has_gauss), float(cached)], "python": random.getstate(),
-            "data": data_rng.bit_generator.state}
-
-def _set_rng_state(state: dict, data_rng: np.random.Generator) -> None:
-    name, keys, pos, has_gauss, cached = state["numpy"]
-    torch.set_rng_state(state["torch"]); np.random.set_state((name, np.asarray(keys, dtype=np.uint32), pos, has_gauss, cached))
-    version, internal, gauss = state["python"]; random.setstate((version, tuple(internal), gauss))
-    if state["cuda"] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state["cuda"])
-    data_rng.bit_generator.state = state["data"]
-
-def _model_config(model: nn.Module) -> dict:
-    "`model.config()` for models of the family; for other modules a `config` dict attribute, or just the class name."
-    cfg = getattr(model, "config", None)
-    cfg = cfg() if callable(cfg) else cfg
-    return cfg if isinstance(cfg, dict) else {"class": type(model).__name__}
-
-def _config_diff(saved: dict, here: dict, prefix: str = "") -> list[str]:
-    "Entries that differ between two nested configurations, as 'key: saved in the checkpoint, here now'."
-    out, absent = [], object()
-    show = lambda v: "absent" if v is absent else repr(v)
-    for k in sorted(set(saved) | set(here)):
-        a, b = saved.get(k, absent), here.get(k, absent)
-        if isinstance(a, dict) and isinstance(b, dict): out += _config_diff(a, b, f"{prefix}{k}.")
-        elif a != b: out.append(f"{prefix}{k}: {show(a)} in the checkpoint, {show(b)} here")
-    return out
-
-def _flat_grad(loss: torch.Tensor, params: list, retain: bool = True) -> torch.Tensor:
-    if not loss.requires_grad: return torch.zeros(sum(p.numel() for p in params), device=params[0].device)
-    gs = torch.autograd.grad(loss, params, retain_graph=retain, allow_unused=True)
-    return torch.cat([(torch.zeros_like(p) if g is None else g).reshape(-1) for g, p in zip(gs, params)])
-
-# %% ../nbs/07_vae.ipynb #a4f824a6
-def _check_finite(terms: dict, step: int, ckpt: Path | None) -> None:
-    "Raise `FloatingPointError` naming the step and the loss terms that are NaN or ±inf (one device sync for all terms)."
-    if not terms: return
-    vals = torch.stack([torch.as_tensor(v).detach().float().reshape(()).cpu() for v in terms.values()])
-    if bool(torch.isfinite(vals).all()): return
-    bad = {k: float(v) for k, v in zip(terms, vals) if not math.isfinite(float(v))}
-    kept = f"; `checkpoint` {ckpt} keeps its last good state" if ckpt is not None else ""
-    raise FloatingPointError(f"training stopped at step {step}: loss term(s) {bad} went non-finite, "
-                             f"before the update (lower `lr`, or check the term's inputs){kept}")
-
-# %% ../nbs/07_vae.ipynb #b116813e
-def fit(model: VAE,  # a model of the family (forward → dict, loss_terms, make_optimizers)
-        data: GroundTruthData | torch.Tensor | np.ndarray,  # ground-truth data, or images (N, C, H, W) in [0, 1]
-        steps: int,  # total number of training steps (including those done before a resume)
-        batch_size: int = 64,
-        lr: float = 1e-4,  # Adam learning rate of the main optimiser
-        regularizers: Sequence[Any] = (),  # extra terms following the `Regularizer` protocol
-        seed: int = 0,  # seeds the batches and all random generators
-        device: str | torch.device = "cpu",  # "auto" picks CUDA when available
-        checkpoint: str | Path | None = None,  # checkpoint file (None: no checkpoints)
-        checkpoint_every: int = 1000,  # steps between checkpoints
-        resume: bool = False,  # continue from `checkpoint` if it exists
-        log_every: int = 1,  # steps between logged values
-        progress: bool = True,  # tqdm progress bar
-        callback: Callable[[int, dict], Any] | None = None,  # called as callback(step, logs) after each step
-       ) -> History:
-    "Train `model` on `data` for `steps` steps with optional regularisers, checkpoints and exact resume; stop on non-finite losses."
-    steps = check_positive(steps, "steps", integer=True); seed = check_seed(seed)
-    batch_size = check_positive(batch_size, "batch_size", integer=True)
-    check_positive(lr, "lr"); check_positive(checkpoint_every, "checkpoint_every", integer=True)
-    check_positive(log_every, "log_every", integer=True)
-    for r in regularizers:
-        if not callable(r): raise TypeError(f"`regularizers` must hold callables (see `Regularizer`), got {type(r).__name__}")
-    dev = get_device(device); model.to(dev).train()
-    sample = _batch_sampler(data, batch_size, model)
-    opts = model.make_optimizers(lr)
-    params = [p for g in opts["main"].param_groups for p in g["params"] if p.requires_grad]
-    ckpt = Path(checkpoint) if checkpoint is not None else None
-    if resume and ckpt is None: raise ValueError("`resume=True` needs a `checkpoint` path")
-    config = None if ckpt is None else {
-        "train": {"seed": seed, "batch_size": batch_size, "lr": lr}, "data": _data_identity(data),
-        "model": _model_config(model),
-        "regularizers": [getattr(r, "name", type(r).__name__) for r in regularizers]}
-    history, start = History(), 0
-    seed_everything(seed); data_rng = np.random.default_rng(seed)
-    if resume and ckpt.exists():
-        st = load_checkpoint(ckpt, map_location=dev)
-        diff = _config_diff(st.get("config", {}), config) if isinstance(st, dict) else ["(not a `fit` checkpoint)"]
-        if diff: raise ValueError(f"`checkpoint` {ckpt} was written with a different configuration: " + "; ".join(diff)
-                                  + ". Use another `checkpoint` path, or `resume=False` to start afresh")
-        model.load_state_dict(st["model"])
-        for k, o in opts.items(): o.load_state_dict(st["optimizers"][k])
-        for r, s in zip(regularizers, st["regularizers"]):
-            if hasattr(r, "load_state_dict"): r.load_state_dict(s)
-        history, start = History(st["history"]), st["step"]
-        _set_rng_state(st["rng"], data_rng)
-
-    def save(step):
-        if ckpt is None: return
-        bad = [k for k, t in model.state_dict().items() if t.is_floating_point() and not torch.isfinite(t).all()]
-        if bad: raise FloatingPointError(f"training stopped after step {step - 1}: the parameters {bad[:3]} became non-finite "
-                                         f"(lower `lr`); `checkpoint` {ckpt} keeps its last good state")
-        save_checkpoint({"step": step, "config": config, "model": model.state_dict(),
-                         "optimizers": {k: o.state_dict() for k, o in opts.items()},
-                         "regularizers": [r.state_dict() if hasattr(r, "state_dict") else {} for r in regularizers],
-                         "history": history.curves, "rng": _rng_state(data_rng)}, ckpt)
-
-    bar = tqdm(range(start, steps), total=steps, initial=start, disable=not progress, desc=type(model).__name__)
-    for step in bar:
-        x = sample(data_rng, dev)
-        if step == start: _check_range(x, model)
-        out = model(x)
-        terms = dict(model.loss_terms(x, out))
-        orth = {}
-        for r in regularizers:
-            t = r(model, x, out, step)
-            if t is None: continue
-            name = getattr(r, "name", type(r).__name__)
-            (orth if getattr(r, "orthogonalize", False) else terms)[name] = t
-        _check_finite({**terms, **orth}, step, ckpt)
-        loss = sum(terms.values()) + sum(orth.values())
-        for o in opts.values(): o.zero_grad(set_to_none=True)
-        logs = {}
-        if orth:
-            g_r = _flat_grad(terms["recon"], params)
-            g_t = _flat_grad(sum(orth.values()), params)
-            g_o = _flat_grad(sum(v for k, v in terms.items() if k != "recon") + 0 * terms["recon"], params, retain=False)
-            g_t, logs["dot_TR"], logs["dot_TR_projected"] = project_conflicting(g_t, g_r)
-            flat, i = g_r + g_t + g_o, 0
-            for p in params:
-                p.grad = flat[i:i + p.numel()].view_as(p).clone(); i += p.numel()
-        else:
-            loss.backward()
-        opts["main"].step()
-        if hasattr(model, "auxiliary_step"):
-            aux = model.auxiliary_step(x, out, opts); _check_finite(aux, step, ckpt); logs.update(aux)
-        if (step + 1) % log_every == 0 or step == steps - 1:
-            logs.update({k: v.item() for k, v in terms.items()}); logs.update({k: v.item() for k, v in orth.items()})
-            logs["loss"] = loss.item()
-            history.log(step, logs)
-            if progress: bar.set_postfix(loss=f"{logs['loss']:.2f}", refresh=False)
-        if callback is not None: callback(step, logs)
-        if (step + 1) % checkpoint_every == 0 or step == steps - 1: save(step + 1)
-    bar.close()
-    return history
+# %% ../nbs/07_vae.ipynb #968fccb2
+def fit(*args, **kwargs) -> History:
+    "Deprecated alias of `geonb.train.train_model` (the shared training loop)."
+    warnings.warn("`geonb.vae.fit` is deprecated: use `geonb.train.train_model`", DeprecationWarning, stacklevel=2)
+    return train_model(*args, **kwargs)
 
 # %% ../nbs/07_vae.ipynb #d83375a9
 def encode(model: VAE,  # a trained model of the family
