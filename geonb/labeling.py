@@ -8,11 +8,14 @@ import dataclasses, math, warnings
 from pathlib import Path
 from typing import Any
 
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
+from matplotlib.collections import LineCollection
 from scipy import stats
 from scipy.optimize import linear_sum_assignment
 from scipy.spatial import cKDTree
+from sklearn.cluster import KMeans
 from tqdm.auto import tqdm
 
 from .core import (atomic_write, check_array, check_choice, check_positive, check_same_length, check_seed, get_device,
@@ -213,7 +216,6 @@ def direction_radius_labels(normal,  # (n, d) standard-normal sample, d ≥ 2
                             **greedy_kwargs,  # passed to greedy_cosine_labels
                            ) -> np.ndarray:
     "Greedy cosine labeling, then, within angular cells of the normal points, labels re-paired by rank of norm."
-    from sklearn.cluster import KMeans
     normal, data = check_pair(normal, data)
     if normal.shape[1] < 2:
         raise ValueError("`normal` must have dimension ≥ 2 for direction_radius_labels (in 1-D its two sign cells keep the "
@@ -330,8 +332,6 @@ def plot_pairs(normal,  # (n, d) standard-normal sample, d ∈ {1, 2}
                seed: int = 0,  # which subset is drawn
               ):
     "Draw pairs y → x_y as segments coloured by the rank of |y|; returns the Axes."
-    import matplotlib.pyplot as plt
-    from matplotlib.collections import LineCollection
     normal, data = check_pair(normal, data)
     if normal.shape[1] > 2: raise ValueError(f"`normal` must be 1-D or 2-D to plot, got dimension {normal.shape[1]}")
     if ax is None: _, ax = plt.subplots(figsize=(4, 4))
@@ -349,7 +349,6 @@ def plot_pairs(normal,  # (n, d) standard-normal sample, d ∈ {1, 2}
 # %% ../nbs/04_labeling.ipynb #932526da
 def _draw_step(ax, normal, data, idx, visit, step):
     "Draw the first `step` visited pairs of a labeling on `ax` (1-D data drawn on two lines, as in plot_pairs)."
-    from matplotlib.collections import LineCollection
     lift = (lambda p, h: np.c_[p, np.full(len(p), h)]) if normal.shape[1] == 1 else (lambda p, h: p)
     ax.clear(); ax.scatter(*lift(data, 1.).T, s=3, c="lightgray")
     done = visit[:step]; src, dst = lift(normal[done], 0.), lift(data[idx[done]], 1.)
@@ -365,14 +364,13 @@ def pairing_viewer(normal,  # (n, d) standard-normal sample, d ∈ {1, 2}
                    static: bool = False,  # return a static 4-panel figure instead of a widget
                   ):
     "An ipywidgets slider over the visiting order showing which data point each normal point took (or a static figure)."
-    import matplotlib.pyplot as plt
     normal, data = check_pair(normal, data)
     if normal.shape[1] > 2: raise ValueError(f"`normal` must be 1-D or 2-D to view, got dimension {normal.shape[1]}")
     idx = np.asarray(idx, np.int64)
     if not np.array_equal(np.sort(idx), np.arange(len(normal))): raise ValueError(f"`idx` must be a permutation of range({len(normal)})")
     visit, n = np.argsort(np.linalg.norm(normal, axis=1), kind="stable"), len(normal)
     try:
-        import ipywidgets as widgets
+        import ipywidgets as widgets  # optional at run time: without it, the static figure
         from IPython.display import display
     except ImportError: static = True
     if static:

@@ -6,6 +6,7 @@
 from __future__ import annotations
 from typing import NamedTuple, Sequence
 
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from numba import njit
@@ -274,7 +275,6 @@ def plot_barcode(bars: Bars | Sequence[Bars],  # one `Bars` or a list of them (e
                  colors: Sequence[str] = ("tab:blue", "tab:orange", "tab:green"),  # one per dimension
                 ):
     "Plot bars as a barcode or a persistence diagram; returns the axes."
-    import matplotlib.pyplot as plt
     if kind not in ("barcode", "diagram"): raise ValueError(f"`kind` must be 'barcode' or 'diagram', got {kind!r}")
     if isinstance(bars, Bars): bars = [bars]
     if ax is None: _, ax = plt.subplots(figsize=(5, 3.5))

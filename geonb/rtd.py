@@ -5,9 +5,11 @@
 # %% ../nbs/03_rtd.ipynb #2da84e5c
 from __future__ import annotations
 
+import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from joblib import Parallel, delayed
+from matplotlib.figure import Figure
 from scipy.spatial.distance import cdist
 from torch import nn
 from tqdm.auto import tqdm
@@ -229,7 +231,6 @@ def plot_rtd(P,  # (N, d_P) first cloud
              figsize=(12, 3),
             ):
     "Figure with P, Q and the R-Cross-Barcodes in both directions; returns the figure."
-    import matplotlib.pyplot as plt
     P = to_numpy(check_array(P, "P", ndim=2, min_rows=3), "P"); Q = to_numpy(check_array(Q, "Q", ndim=2, min_rows=3), "Q")
     check_same_length(P=P, Q=Q)
     r1, r2 = distance_matrix(P, norm, "P"), distance_matrix(Q, norm, "Q")
@@ -273,7 +274,6 @@ def barcode_explorer(P,  # (N, d_P) first cloud (the first two coordinates are d
                      figsize=(12, 3.5),
                     ):
     "Widget (slider + figure) showing the birth and death edges of a chosen bar of R-Cross-Barcode_1(P, Q)."
-    import matplotlib.pyplot as plt
     P = to_numpy(check_array(P, "P", ndim=2, min_rows=3), "P"); Q = to_numpy(check_array(Q, "Q", ndim=2, min_rows=3), "Q")
     N = check_same_length(P=P, Q=Q)
     bars = cross_bars(distance_matrix(P, norm, "P"), distance_matrix(Q, norm, "Q"), mode)
@@ -282,12 +282,11 @@ def barcode_explorer(P,  # (N, d_P) first cloud (the first two coordinates are d
     P2, Q2 = (np.c_[X[:, :2], np.zeros((N, max(0, 2 - X.shape[1])))] for X in (P, Q))
     try:
         if not interactive: raise ImportError
-        import ipywidgets as widgets
+        import ipywidgets as widgets  # optional at run time: without it, the static figure below
         from IPython.display import display
     except ImportError:
         fig = plt.figure(figsize=figsize); _draw_bar(fig, P2, Q2, bars, index, N); fig.tight_layout()
         return fig
-    from matplotlib.figure import Figure
     fig = Figure(figsize=figsize)  # not managed by pyplot: the widget's output shows it, no duplicate inline copy
     slider = widgets.IntSlider(value=index, min=0, max=len(bars) - 1, description="bar", continuous_update=False)
     out = widgets.Output()
