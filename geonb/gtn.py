@@ -9,19 +9,24 @@ from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
+import matplotlib.pyplot as plt
 import torch
-from scipy.spatial.distance import pdist
+from scipy.spatial.distance import cdist, pdist
+from scipy.sparse.csgraph import connected_components
+from sklearn.neighbors import NearestNeighbors
+from sklearn.neighbors import kneighbors_graph
 from sklearn.cluster import KMeans
 from torch import nn
 
 from .core import check_array, check_choice, check_positive, check_seed, get_device, seed_everything
 from .labeling import Labeling, compute_labels
-from .train import History, mse_loss, train_model
+from .train import History, apply_in_batches, mse_loss, train_model
 
 # %% auto #0
 __all__ = ['GTN_PRESETS', 'GTN', 'fit_regression', 'plot_history', 'intrinsic_dimension', 'knn_components', 'centring_offset',
            'check_centred', 'setup_report', 'GTNFit', 'fit_gtn', 'interpolate_latent', 'interpolate_data',
-           'AutoEncoder', 'fit_autoencoder', 'knn_precision_recall', 'mmd2', 'class_coverage']
+           'AutoEncoder', 'fit_autoencoder', 'conv_encoder', 'conv_decoder', 'ConvAutoEncoder', 'knn_precision_recall',
+           'mmd2', 'class_coverage']
 
 # %% ../nbs/05_gtn.ipynb #59102e78
 GTN_PRESETS = {
@@ -156,7 +161,6 @@ def plot_history(history: dict,  # as returned by fit_regression / fit_gtn
                  ax=None,  # matplotlib Axes (new figure if None)
                  title: str = "training"):
     "Plot train and validation MSE per epoch (log scale) and mark the best epoch; returns the Axes."
-    import matplotlib.pyplot as plt
     if ax is None: _, ax = plt.subplots(figsize=(4.5, 3))
     ax.plot(history["train_loss"], label="train MSE"); ax.plot(history["val_loss"], label="validation MSE")
     ax.axvline(history["best_epoch"], color="k", ls=":", lw=1, label="best (kept)")
@@ -169,7 +173,6 @@ def intrinsic_dimension(x,  # (n, D) point cloud
                         k: int = 10,  # neighbours for "mle"
                        ) -> float:
     "Estimate the intrinsic dimension of a point cloud from nearest-neighbour distance ratios."
-    from sklearn.neighbors import NearestNeighbors
     check_choice(method, "method", ["twonn", "mle"])
     x = np.asarray(check_array(x, "x", ndim=2, min_rows=k + 2), dtype=np.float64)
     x = np.unique(x, axis=0)  # duplicates have zero distances
@@ -186,8 +189,6 @@ def knn_components(x,  # (n, D) point cloud
                    k: int = 10,  # neighbours per point
                   ) -> tuple[int, np.ndarray]:
     "Number of connected components of the symmetric kNN graph of `x`, and each point's component label."
-    from scipy.sparse.csgraph import connected_components
-    from sklearn.neighbors import kneighbors_graph
     x = np.asarray(check_array(x, "x", ndim=2, min_rows=2), dtype=np.float64)
     graph = kneighbors_graph(x, n_neighbors=min(check_positive(k, "k", integer=True), len(x) - 1), include_self=False)
     n, labels = connected_components(graph, directed=False)
@@ -379,14 +380,77 @@ def fit_autoencoder(ae: AutoEncoder,  # the autoencoder to train
     "Train `ae` to reconstruct `x` (MSE, early stopping); returns the history."
     return fit_regression(ae, x, x, **train_kwargs)
 
+# %% ../nbs/05_gtn.ipynb #7ea968ac
+def conv_encoder(out_dim: int,  # size of the output vector (d for an autoencoder, 2d for a VAE)
+                 width: int = 64,  # channels of the first convolution (the second has twice as many)
+                 image_size: int = 28,  # side of the square one-channel input images (divisible by 4)
+                ) -> nn.Sequential:
+    "The released GTN MNIST encoder: (n, 1, S, S) → two stride-2 convolutions → a linear map to `out_dim`."
+    if image_size % 4: raise ValueError(f"`image_size` must be divisible by 4, got {image_size}")
+    s = image_size // 4
+    return nn.Sequential(nn.Conv2d(1, width, 4, 2, 1), nn.ReLU(), nn.Conv2d(width, 2 * width, 4, 2, 1), nn.ReLU(),
+                         nn.Flatten(), nn.Linear(2 * width * s * s, out_dim))
+
+# %% ../nbs/05_gtn.ipynb #b9d414d2
+def conv_decoder(latent_dim: int,  # size of the input code
+                 width: int = 64,  # as in `conv_encoder`
+                 image_size: int = 28,  # side of the output images (divisible by 4)
+                 out_activation: nn.Module | None = None,  # e.g. nn.Tanh(); None: raw outputs (logits)
+                ) -> nn.Sequential:
+    "The mirror image of `conv_encoder`: a linear map to (2·width, S/4, S/4) → two stride-2 transposed convolutions → (n, 1, S, S)."
+    if image_size % 4: raise ValueError(f"`image_size` must be divisible by 4, got {image_size}")
+    s = image_size // 4
+    layers = [nn.Linear(latent_dim, 2 * width * s * s), nn.Unflatten(1, (2 * width, s, s)),
+              nn.ConvTranspose2d(2 * width, width, 4, 2, 1), nn.ReLU(), nn.ConvTranspose2d(width, 1, 4, 2, 1)]
+    return nn.Sequential(*layers, *([out_activation] if out_activation is not None else []))
+
+# %% ../nbs/05_gtn.ipynb #79ab9249
+def _as_images(x: Any, image_size: int, name: str = "images") -> np.ndarray | torch.Tensor:
+    "Images (n, S, S) or (n, 1, S, S) as (n, 1, S, S)."
+    x = check_array(x, name, ndim=(3, 4))
+    if tuple(x.shape[-2:]) != (image_size, image_size) or (x.ndim == 4 and x.shape[1] != 1):
+        raise ValueError(f"`{name}` must be one-channel {image_size}×{image_size} images, (n, {image_size}, {image_size}) or (n, 1, ...), got {tuple(x.shape)}")
+    return x.reshape(len(x), 1, image_size, image_size)
+
+# %% ../nbs/05_gtn.ipynb #f5c30e36
+class ConvAutoEncoder(nn.Module):
+    "The released GTN MNIST autoencoder on images in [0, 1]; it works internally on pixels 2x − 1 in [−1, 1], as the released code does."
+    def __init__(self,
+                 latent_dim: int = 5,  # code dimension (the paper's MNIST setup: 5)
+                 width: int = 64,  # channels of the first convolution (released: 64)
+                 image_size: int = 28,  # side of the images
+                ):
+        super().__init__()
+        check_positive(latent_dim, "latent_dim", integer=True); check_positive(width, "width", integer=True)
+        self.encoder = conv_encoder(latent_dim, width, image_size)
+        self.decoder = conv_decoder(latent_dim, width, image_size, out_activation=nn.Tanh())
+        self.config = dict(latent_dim=latent_dim, width=width, image_size=image_size)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        "Reconstruction of images `x` (n, 1, S, S) in [0, 1], in the [−1, 1] pixel scale."
+        return self.decoder(self.encoder(2 * x - 1))
+
+    def loss_terms(self, x: torch.Tensor, out: torch.Tensor) -> dict[str, torch.Tensor]:
+        "The released objective: MSE in the [−1, 1] pixel scale (the term `mse`)."
+        return {"mse": ((out - (2 * x - 1)) ** 2).mean()}
+
+# %% ../nbs/05_gtn.ipynb #969f12b9
+def _encode_images(self: ConvAutoEncoder, images) -> np.ndarray:
+    "Codes (n, d) of images (n, S, S) or (n, 1, S, S) in [0, 1]."
+    return apply_in_batches(lambda b: self.encoder(2 * b - 1), _as_images(images, self.config["image_size"]), self)
+
+def _decode_codes(self: ConvAutoEncoder, codes) -> np.ndarray:
+    "Images (n, S, S) in [0, 1] of codes (n, d)."
+    return apply_in_batches(lambda z: (self.decoder(z)[:, 0] + 1) / 2, check_array(codes, "codes", ndim=2), self)
+
+ConvAutoEncoder.encode, ConvAutoEncoder.decode = _encode_images, _decode_codes
+
 # %% ../nbs/05_gtn.ipynb #9a3a42eb
 def knn_precision_recall(real,  # (n, D) real samples (e.g. held-out latent codes)
                          fake,  # (m, D) generated samples
                          k: int = 3,  # neighbourhood size of the kNN balls
                         ) -> tuple[float, float]:
     "Improved precision and recall (Kynkäänniemi et al. 2019) of `fake` against `real`."
-    from scipy.spatial.distance import cdist
-    from sklearn.neighbors import NearestNeighbors
     real = check_array(real, "real", ndim=2, min_rows=2); fake = check_array(fake, "fake", ndim=2, min_rows=2)
     if real.shape[1] != fake.shape[1]: raise ValueError(f"`real` and `fake` must have the same dimension, got {real.shape[1]} and {fake.shape[1]}")
     k = check_positive(k, "k", integer=True)
@@ -403,7 +467,6 @@ def mmd2(a,  # (n, D) first sample
          bandwidth: float | None = None,  # Gaussian kernel width; None: median pairwise distance within `a`
         ) -> float:
     "Unbiased squared maximum mean discrepancy between `a` and `b` with a Gaussian kernel."
-    from scipy.spatial.distance import cdist, pdist
     a = check_array(a, "a", ndim=2, min_rows=2); b = check_array(b, "b", ndim=2, min_rows=2)
     if a.shape[1] != b.shape[1]: raise ValueError(f"`a` and `b` must have the same dimension, got {a.shape[1]} and {b.shape[1]}")
     if bandwidth is None: bandwidth = float(np.median(pdist(a))) or 1.0

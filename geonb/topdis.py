@@ -8,6 +8,7 @@ import math
 from typing import Any
 
 import numpy as np
+import matplotlib.pyplot as plt
 import torch
 import torch.nn as nn
 
@@ -168,7 +169,6 @@ def plot_shift(model: nn.Module,  # a trained model of the family
                n_show: int = 8,  # images shown per row
               ):
     "Figure: decodes of the batch's posterior means and of their shifted codes; returns (figure, RTD)."
-    import matplotlib.pyplot as plt
     if shift == 0 or not -1 < shift < 1: raise ValueError(f"`shift` must be in (-1, 1) and nonzero, got {shift!r}")
     with torch.no_grad():
         mu = model.encoder(x)[0]
@@ -193,7 +193,6 @@ def shift_viewer(model: nn.Module,  # a trained model of the family
                 ):
     "ipywidgets explorer: choose a latent coordinate and a shift; see original vs shifted decodes and their RTD."
     import ipywidgets as W
-    import matplotlib.pyplot as plt
     from IPython.display import display
     coord = W.Dropdown(options=list(range(model.latent_dim)), value=0, description="coordinate")
     shift = W.FloatSlider(value=0.125, min=-0.45, max=0.45, step=0.025, description="shift (CDF)")

@@ -20,7 +20,7 @@ from .core import (check_array, check_positive, check_seed, get_device, load_che
                         seed_everything, stable_hash)
 
 # %% auto #0
-__all__ = ['History', 'mse_loss', 'cross_entropy_loss', 'Regularizer', 'project_conflicting', 'train_model']
+__all__ = ['History', 'mse_loss', 'cross_entropy_loss', 'Regularizer', 'project_conflicting', 'train_model', 'apply_in_batches']
 
 # %% ../nbs/04a_train.ipynb #b1d47d27
 @dataclass
@@ -471,3 +471,18 @@ def _loop(run: _Run, start: int, total: int, loss, params, log_every, checkpoint
         if stop or epoch_end or (step + 1) % checkpoint_every == 0 or step == total - 1: run.save(step + 1)
         if stop: break
     bar.close()
+
+# %% ../nbs/04a_train.ipynb #ee0cd2db
+def apply_in_batches(fn: Callable[[torch.Tensor], torch.Tensor],  # e.g. `model.encoder`, or a lambda around a model
+                     x: Any,  # inputs (n, ...): numpy or torch
+                     model: nn.Module,  # the module `fn` uses (put in eval mode; gives the device)
+                     batch_size: int = 1000,  # rows per forward pass
+                     dtype: torch.dtype = torch.float32,  # dtype the inputs are converted to
+                    ) -> np.ndarray:
+    "`fn` applied to `x` in chunks, in eval mode and without gradients; the outputs concatenated as a NumPy array."
+    batch_size = check_positive(batch_size, "batch_size", integer=True)
+    x = check_array(x, "x", min_rows=1)
+    x = x if isinstance(x, torch.Tensor) else torch.as_tensor(x)
+    dev = next(model.parameters()).device; model.eval()
+    with torch.no_grad():
+        return torch.cat([fn(x[i:i + batch_size].to(dev, dtype)).cpu() for i in range(0, len(x), batch_size)]).numpy()

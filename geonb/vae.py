@@ -5,11 +5,13 @@
 # %% ../nbs/07_vae.ipynb #ea8407aa
 from __future__ import annotations
 import inspect, math, warnings
+import io
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
+import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -18,11 +20,13 @@ from tqdm.auto import tqdm
 from .core import (CheckpointError, check_array, check_choice, check_positive, check_seed, get_device,
                         load_checkpoint, save_checkpoint, seed_everything, stable_hash)
 from .data import GroundTruthData, plot_image_grid
-from .train import History, Regularizer, project_conflicting, train_model
+from .gtn import conv_decoder, conv_encoder
+from .train import History, Regularizer, apply_in_batches, project_conflicting, train_model
 
 # %% auto #0
 __all__ = ['Encoder', 'Decoder', 'gaussian_kl', 'VAE', 'BetaVAE', 'tc_decomposition', 'BetaTCVAE', 'permute_dims',
-           'Discriminator', 'FactorVAE', 'fit', 'encode', 'latent_traversals', 'latent_traversal_explorer']
+           'Discriminator', 'FactorVAE', 'fit', 'encode', 'MnistVAE', 'sample_images', 'latent_traversals',
+           'latent_traversal_explorer']
 
 # %% ../nbs/07_vae.ipynb #25b6290f
 def _channels(image_size: int) -> list[int]:
@@ -244,6 +248,39 @@ def encode(model: VAE,  # a trained model of the family
         return torch.cat([model.encoder(x[i:i + batch_size].to(dev, torch.float32))[0].cpu()
                           for i in range(0, len(x), batch_size)]).numpy()
 
+# %% ../nbs/07_vae.ipynb #51870631
+class _MeanLogvar(nn.Module):
+    "Split the last axis into (mean, log-variance) halves."
+    def forward(self, h: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]: return tuple(h.chunk(2, dim=1))
+
+# %% ../nbs/07_vae.ipynb #4eedf166
+class MnistVAE(VAE):
+    "VAE with the GTN paper's MNIST encoder and decoder (28×28, one channel); Bernoulli likelihood by default."
+    def __init__(self, latent_dim: int = 5,  # d (the paper's MNIST setup: 5)
+                 width: int = 64,  # channels of the first convolution, as in `geonb.gtn.ConvAutoEncoder`
+                 beta: float = 1.0,  # weight of the KL term
+                 likelihood: str = "bernoulli"):
+        nn.Module.__init__(self)
+        self.latent_dim, self.width = check_positive(latent_dim, "latent_dim", integer=True), check_positive(width, "width", integer=True)
+        self.image_size, self.channels = 28, 1
+        self.beta = check_positive(beta, "beta", allow_zero=True)
+        self.likelihood = check_choice(likelihood, "likelihood", ["bernoulli", "gaussian"])
+        self.encoder = nn.Sequential(conv_encoder(2 * latent_dim, width), _MeanLogvar())
+        self.decoder = conv_decoder(latent_dim, width)
+
+    def decoder_input_weight(self) -> torch.Tensor:
+        "Weight (·, d) of the decoder's first layer."
+        return self.decoder[0].weight
+
+# %% ../nbs/07_vae.ipynb #2d482483
+def sample_images(model: VAE,  # a trained model of the family
+                  n: int,  # number of images
+                  seed: int = 0,  # seed of the prior draw
+                 ) -> np.ndarray:
+    "`n` images (n, C, H, W) in [0, 1]: decoded draws from the prior N(0, I), as Bernoulli means."
+    z = torch.randn(check_positive(n, "n", integer=True), model.latent_dim, generator=torch.Generator().manual_seed(check_seed(seed)))
+    return apply_in_batches(lambda b: torch.sigmoid(model.decode(b)), z, model)
+
 # %% ../nbs/07_vae.ipynb #b3ac5daa
 def latent_traversals(model: VAE,
                       x: Any,  # one image (C, H, W) or (1, C, H, W): the base code is its posterior mean
@@ -264,8 +301,6 @@ def latent_traversals(model: VAE,
 # %% ../nbs/07_vae.ipynb #3a51d903
 def _png(img: np.ndarray, scale: int = 4) -> bytes:
     "PNG bytes of a (C, H, W) image in [0, 1], enlarged `scale` times (nearest neighbour)."
-    import io
-    import matplotlib.pyplot as plt
     im = np.clip(img.transpose(1, 2, 0), 0, 1).repeat(scale, 0).repeat(scale, 1)
     buf = io.BytesIO(); plt.imsave(buf, im[..., 0] if im.shape[-1] == 1 else im, cmap="gray", vmin=0, vmax=1, format="png")
     return buf.getvalue()
@@ -296,7 +331,6 @@ def latent_traversal_explorer(model: VAE,
                                title="latent traversals")
     import ipywidgets as W
     from IPython.display import display
-    import matplotlib.pyplot as plt
     sliders = [W.FloatSlider(value=float(np.clip(b, -span, span)), min=-span, max=span, step=span / 50,
                              description=l, continuous_update=True, layout=W.Layout(width="320px"))
                for l, b in zip(labels, base)]
