@@ -4,15 +4,19 @@
 
 # %% ../nbs/01_run.ipynb #b0c311c5
 from __future__ import annotations
-import argparse, json, math, os, re, shutil, signal, sys, traceback, uuid, warnings
+import argparse, hashlib, inspect, io, itertools, json, math, os, re, shutil, signal, sys, threading, tokenize, traceback, uuid, warnings
+from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any, Sequence
 
+import matplotlib.pyplot as plt
+import pandas as pd
 import papermill as pm
 import yaml
 from filelock import FileLock, Timeout
+from tqdm.auto import tqdm
 
-from .core import atomic_write, load_json
+from .core import atomic_write, load_json, save_figure
 
 # %% auto #0
 __all__ = ['notebook_parameters', 'check_parameters', 'run_id', 'run_status', 'RunLockedError', 'run_experiment',
@@ -63,7 +67,6 @@ def _canonical(parameters: dict[str, Any]) -> str:
 def run_id(parameters: dict[str, Any],  # the parameters given explicitly (defaults are not part of the id)
           ) -> str:
     "Stable id of a run: `'default'` without parameters, else a 12-character SHA-256 of their canonical JSON."
-    import hashlib
     if not parameters: return "default"
     return hashlib.sha256(_canonical(parameters).encode() + b"|").hexdigest()[:12]
 
@@ -218,10 +221,10 @@ def _parse_value(text: str, name: str = "value") -> Any:
     try: return parse_yaml(text, f"-p {name}")
     except ValueError: return text
 
+# %% ../nbs/01_run.ipynb #d916acbd
 class _signals_as_interrupt:
     "Within the block, SIGTERM raises KeyboardInterrupt like Ctrl-C (SIGINT) does, so runs are marked interrupted."
     def __enter__(self):
-        import threading
         def handler(signum, frame): raise KeyboardInterrupt(signal.Signals(signum).name)
         self.old = None
         if threading.current_thread() is threading.main_thread(): self.old = signal.signal(signal.SIGTERM, handler)
@@ -229,23 +232,44 @@ class _signals_as_interrupt:
     def __exit__(self, *exc):
         if self.old is not None: signal.signal(signal.SIGTERM, self.old)
 
+# %% ../nbs/01_run.ipynb #95d1d8f8
 def _timeout_arg(text: str) -> float:
+    "A `--timeout` value: a positive, finite number of seconds."
     v = float(text)
     if not (v > 0 and math.isfinite(v)): raise argparse.ArgumentTypeError(f"must be a positive number of seconds, got {text!r}")
     return v
 
+# %% ../nbs/01_run.ipynb #b6ac59b2
+def _docments(fn) -> dict[str, str]:
+    "The comment after each parameter in `fn`'s signature (its docments), read from its source; {} without source."
+    try: src = inspect.getsource(fn)
+    except (OSError, TypeError): return {}
+    docs, depth, last, prev, in_def = {}, 0, None, None, False
+    for tok in tokenize.generate_tokens(io.StringIO(src).readline):
+        if not in_def: in_def = tok.type == tokenize.NAME and tok.string == "def"; continue
+        if tok.type == tokenize.OP and tok.string in "([{": depth += 1
+        elif tok.type == tokenize.OP and tok.string in ")]}":
+            depth -= 1
+            if depth == 0: break
+        elif tok.type == tokenize.NAME and depth == 1 and prev in ("(", ",", "*", "**"): last = tok.string
+        elif tok.type == tokenize.COMMENT and last is not None and last not in docs: docs[last] = tok.string[1:].strip()
+        if tok.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT): prev = tok.string
+    return docs
+
+# %% ../nbs/01_run.ipynb #c0865a03
 def geonb_run_cli(argv: Sequence[str] | None = None,  # arguments (default: sys.argv[1:])
                  ) -> None:
     "Console script `geonb-run`: execute experiment notebooks with parameters; print run folders and headlines."
+    doc = _docments(run_experiment)
     ap = argparse.ArgumentParser(prog="geonb-run", description="Run geonb experiment notebooks with papermill.")
-    ap.add_argument("notebooks", nargs="+", help="experiment notebook(s)")
+    ap.add_argument("notebooks", nargs="+", help=doc.get("notebook"))
     ap.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
-                    help="parameter value (YAML 1.2: 010 is 10, yes is a string); repeatable")
-    ap.add_argument("--out-dir", default="runs", help="root folder of run folders (default: runs)")
+                    help="parameter value (YAML 1.2: 010 is 10, yes is a string); repeatable; " + doc.get("parameters", ""))
+    ap.add_argument("--out-dir", default="runs", help=doc.get("out_dir"))
     ap.add_argument("--device", default=None, help="value for the notebooks' `device` parameter (auto, cpu, cuda, cuda:1)")
-    ap.add_argument("--rerun", action="store_true", help="repeat runs that are done; replace a named run's parameters")
-    ap.add_argument("--name", default=None, help="run folder name instead of the parameter hash")
-    ap.add_argument("--timeout", type=_timeout_arg, default=None, help="seconds allowed per notebook cell (default: no limit)")
+    ap.add_argument("--rerun", action="store_true", help=doc.get("rerun"))
+    ap.add_argument("--name", default=None, help=doc.get("run_name"))
+    ap.add_argument("--timeout", type=_timeout_arg, default=None, help=doc.get("timeout"))
     ap.add_argument("--quiet", action="store_true", help="no per-cell progress bar")
     args = ap.parse_args(argv)
     params = {k: _parse_value(v, k) for k, v in args.parameter}
@@ -280,10 +304,10 @@ def _equal_values(values: list) -> list:
             if eq: out += [v for v in (a, b) if not any(v is o for o in out)]
     return out
 
+# %% ../nbs/01_run.ipynb #c413db87
 def expand_grid(grid: dict[str, Any] | list[dict[str, Any]],  # {name: [values]} (product), or a list of those (concatenated)
                ) -> list[dict[str, Any]]:
     "The list of parameter dicts described by `grid`, in a stable order; empty grids and ambiguous values are refused."
-    import itertools
     if isinstance(grid, list):
         if not grid: raise ValueError("`grid` is an empty list: it describes no runs")
         points, seen = [], set()
@@ -327,21 +351,47 @@ def _run_one(notebook: str, parameters: dict, out_dir: str, rerun: bool, timeout
     except RunLockedError as e: return {**res, "status": "locked", "error": str(e)}
     except Exception as e: return {**res, "status": "failed", "error": f"{type(e).__name__}: {str(e)[-500:]}"}
 
-def _executor(jobs: int, scheduler: str | None):
-    "A concurrent.futures-style executor: local processes, or a Dask distributed client."
-    if scheduler is None:
-        from concurrent.futures import ProcessPoolExecutor
-        return ProcessPoolExecutor(max_workers=jobs), None
-    try: from distributed import Client, LocalCluster
+# %% ../nbs/01_run.ipynb #792649e6
+def _sweep_points(notebook: Path, grid: dict | list | str | Path, device: str | None) -> list[dict]:
+    "The checked parameter dicts of a sweep of `notebook` over `grid` (with `device` if the notebook declares one)."
+    if isinstance(grid, (str, Path)): grid = load_grid(grid)
+    points = expand_grid(grid)
+    if device is not None and "device" in notebook_parameters(notebook):
+        points = [{**p, "device": device} for p in points]
+    for p in points: check_parameters(notebook, p)
+    return points
+
+# %% ../nbs/01_run.ipynb #1a2b7fa4
+def _split_done(notebook: Path, points: list[dict], out_dir: Path, rerun: bool) -> tuple[list[dict], list[dict]]:
+    "(points to run, status dicts of the points skipped because their run is done)."
+    todo, skipped = [], []
+    for p in points:
+        rd = out_dir / notebook.stem / run_id(p)
+        if run_status(rd) == "done" and not rerun: skipped.append({"parameters": p, "run_dir": str(rd), "status": "skipped"})
+        else: todo.append(p)
+    return todo, skipped
+
+# %% ../nbs/01_run.ipynb #8ecff2ac
+def _distributed():
+    "The optional Dask `distributed` module, with an error that says how to install it."
+    try: import distributed
     except ImportError as e:
         raise ImportError("`scheduler` needs Dask distributed: pip install 'dask[distributed]' "
                           "(and dask-jobqueue for SLURM/PBS)") from e
+    return distributed
+
+# %% ../nbs/01_run.ipynb #fb356bf1
+def _executor(jobs: int, scheduler: str | None):
+    "A concurrent.futures-style executor and the cluster to close after it: local processes, or a Dask distributed client."
+    if scheduler is None: return ProcessPoolExecutor(max_workers=jobs), None
+    dd = _distributed()
     if scheduler.startswith("local"):
         n = int(scheduler.split(":")[1]) if ":" in scheduler else jobs
-        cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
-        return Client(cluster), cluster
-    return Client(scheduler), None
+        cluster = dd.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
+        return dd.Client(cluster), cluster
+    return dd.Client(scheduler), None
 
+# %% ../nbs/01_run.ipynb #a4c7cd70
 def _interrupt_workers(ex, futs) -> None:
     "Stop a pool after an interrupt: cancel queued runs and send SIGINT to local workers (their runs are marked interrupted)."
     for f in futs: f.cancel()
@@ -349,6 +399,39 @@ def _interrupt_workers(ex, futs) -> None:
         try: os.kill(pr.pid, signal.SIGINT)
         except (ProcessLookupError, AttributeError): pass
 
+# %% ../nbs/01_run.ipynb #9b7df890
+def _run_points(notebook: Path, todo: list[dict], out_dir: Path, rerun: bool, timeout: float | None,
+                jobs: int, scheduler: str | None, bar) -> list[dict]:
+    "Status dicts of the points `todo` (in the order they finish), run here, in local processes or on Dask; `bar` counts them."
+    args, results = (str(out_dir), rerun, timeout), []
+    if jobs == 1 and scheduler is None:
+        for p in todo: results.append(_run_one(str(notebook.resolve()), p, *args)); bar.update()
+        return results
+    ex, cluster = _executor(jobs, scheduler); futs = []
+    try:
+        futs = [ex.submit(_run_one, str(notebook.resolve()), p, *args, **({"pure": False} if scheduler else {})) for p in todo]
+        for f in (as_completed(futs) if scheduler is None else _distributed().as_completed(futs)):
+            results.append(f.result()); bar.update()
+    except KeyboardInterrupt:
+        if scheduler is None: _interrupt_workers(ex, futs)
+        else: ex.cancel(futs)
+        raise
+    finally:
+        (ex.shutdown(wait=True, cancel_futures=True) if scheduler is None else ex.close())
+        if cluster is not None: cluster.close()
+    return results
+
+# %% ../nbs/01_run.ipynb #79d59a64
+def _sweep_report(points: list[dict], results: list[dict]) -> list[dict]:
+    "`results` in the order of `points`, after printing how many failed and whether some were locked by another process."
+    order = {run_id(p): i for i, p in enumerate(points)}
+    results = sorted(results, key=lambda r: order[run_id(r["parameters"])])
+    n_failed = sum(r["status"] == "failed" for r in results)
+    if n_failed: print(f"{n_failed} of {len(results)} runs failed; see error.txt and the executed notebook in each")
+    if any(r["status"] == "locked" for r in results): print("some runs were being executed by another process: run again later")
+    return results
+
+# %% ../nbs/01_run.ipynb #374b0fb1
 def sweep(notebook: str | Path,  # experiment notebook
           grid: dict | list | str | Path,  # grid (see `expand_grid`) or a YAML file holding one
           out_dir: str | Path = "runs",  # root of the run folders (must be reachable by every worker)
@@ -360,48 +443,17 @@ def sweep(notebook: str | Path,  # experiment notebook
           timeout: float | None = None,  # seconds allowed per cell of each run; None: no limit
          ) -> list[dict]:
     "Run `notebook` over `grid`, one folder per run, skipping done runs; return one status dict per run. Ctrl-C stops it."
-    from tqdm.auto import tqdm
     notebook = Path(notebook)
-    if isinstance(grid, (str, Path)): grid = load_grid(grid)
-    points = expand_grid(grid)
-    if device is not None and "device" in notebook_parameters(notebook):
-        points = [{**p, "device": device} for p in points]
-    for p in points: check_parameters(notebook, p)
+    points = _sweep_points(notebook, grid, device)
     jobs = int(jobs)
     if jobs < 1: raise ValueError(f"`jobs` must be at least 1, got {jobs}")
     out_dir = Path(out_dir).resolve()
-    todo, results = [], []
-    for p in points:
-        rd = out_dir / notebook.stem / run_id(p)
-        if run_status(rd) == "done" and not rerun:
-            results.append({"parameters": p, "run_dir": str(rd), "status": "skipped"})
-        else: todo.append(p)
+    todo, results = _split_done(notebook, points, out_dir, rerun)
     bar = tqdm(total=len(points), initial=len(results), desc=f"sweep {notebook.stem}", disable=not progress)
     try:
-        if todo and jobs == 1 and scheduler is None:
-            for p in todo: results.append(_run_one(str(notebook.resolve()), p, str(out_dir), rerun, timeout)); bar.update()
-        elif todo:
-            ex, cluster = _executor(jobs, scheduler); futs = []
-            try:
-                futs = [ex.submit(_run_one, str(notebook.resolve()), p, str(out_dir), rerun, timeout,
-                                  **({"pure": False} if scheduler else {})) for p in todo]
-                if scheduler is None: from concurrent.futures import as_completed
-                else: from distributed import as_completed
-                for f in as_completed(futs): results.append(f.result()); bar.update()
-            except KeyboardInterrupt:
-                if scheduler is None: _interrupt_workers(ex, futs)
-                else: ex.cancel(futs)
-                raise
-            finally:
-                (ex.shutdown(wait=True, cancel_futures=True) if scheduler is None else ex.close())
-                if cluster is not None: cluster.close()
+        if todo: results += _run_points(notebook, todo, out_dir, rerun, timeout, jobs, scheduler, bar)
     finally: bar.close()
-    order = {run_id(p): i for i, p in enumerate(points)}
-    results.sort(key=lambda r: order[run_id(r["parameters"])])
-    n_failed = sum(r["status"] == "failed" for r in results)
-    if n_failed: print(f"{n_failed} of {len(results)} runs failed; see error.txt and the executed notebook in each")
-    if any(r["status"] == "locked" for r in results): print("some runs were being executed by another process: run again later")
-    return results
+    return _sweep_report(points, results)
 
 # %% ../nbs/01_run.ipynb #77554471
 def _scalars(d: dict) -> dict:
@@ -416,7 +468,6 @@ def collect(out_dir: str | Path = "runs",  # root of the run folders
             experiment: str | None = None,  # only this experiment (notebook stem)
            ):
     "One row per run folder: experiment, run, status (and error), parameters and scalar results (a pandas DataFrame)."
-    import pandas as pd
     rows, param_names = [], set()
     for pfile in sorted(Path(out_dir).glob("*/*/parameters.json")):
         rd = pfile.parent
@@ -442,7 +493,6 @@ def summarize(df,  # table from `collect`
               out_dir: str | Path | None = None,  # if given, write summary.csv, runs.csv, summary.md and a plot per experiment
              ):
     "Mean ± std of every numeric result over `over` (finished runs only), grouped by experiment and the other parameters."
-    import pandas as pd
     done = df[df.status == "done"] if "status" in df else df
     meta = {"experiment", "run", "status", over}
     params = [c for c in done.columns if c not in meta and c in _param_columns(done)]
@@ -474,8 +524,6 @@ def _markdown_summary(summ, keys, metrics, over) -> str:
     return "\n".join(lines)
 
 def _plot_summary(summ, params, metrics, path):
-    import matplotlib; import matplotlib.pyplot as plt
-    from geonb.core import save_figure
     metrics = [m for m in metrics if summ[m + "_mean"].notna().any()][:6]
     if not metrics: return
     labels = [", ".join(f"{p}={r[p]}" for p in params) or "all" for _, r in summ.iterrows()]
@@ -489,15 +537,16 @@ def _plot_summary(summ, params, metrics, path):
 def geonb_sweep_cli(argv: Sequence[str] | None = None,  # arguments (default: sys.argv[1:])
                    ) -> None:
     "Console script `geonb-sweep`: run a notebook over a YAML grid, then write and print the summary."
+    doc = _docments(sweep)
     ap = argparse.ArgumentParser(prog="geonb-sweep", description="Run a geonb experiment notebook over a parameter grid.")
-    ap.add_argument("notebook", help="experiment notebook")
+    ap.add_argument("notebook", help=doc.get("notebook"))
     ap.add_argument("--grid", required=True, help="YAML 1.2 file: {name: [values]} (Cartesian product) or a list of such dicts")
-    ap.add_argument("--out-dir", default="runs", help="root folder of run folders (default: runs)")
-    ap.add_argument("--jobs", type=int, default=1, help="runs at a time on this machine")
-    ap.add_argument("--scheduler", default=None, help="Dask scheduler address, or local[:N] for a local Dask cluster")
-    ap.add_argument("--device", default=None, help="value for the notebook's `device` parameter")
-    ap.add_argument("--rerun", action="store_true", help="repeat finished runs")
-    ap.add_argument("--timeout", type=_timeout_arg, default=None, help="seconds allowed per notebook cell (default: no limit)")
+    ap.add_argument("--out-dir", default="runs", help=doc.get("out_dir"))
+    ap.add_argument("--jobs", type=int, default=1, help=doc.get("jobs"))
+    ap.add_argument("--scheduler", default=None, help=doc.get("scheduler"))
+    ap.add_argument("--device", default=None, help=doc.get("device"))
+    ap.add_argument("--rerun", action="store_true", help=doc.get("rerun"))
+    ap.add_argument("--timeout", type=_timeout_arg, default=None, help=doc.get("timeout"))
     args = ap.parse_args(argv)
     with _signals_as_interrupt():
         try: res = sweep(args.notebook, args.grid, args.out_dir, jobs=args.jobs, scheduler=args.scheduler,
