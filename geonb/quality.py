@@ -53,12 +53,17 @@ def frechet_distance(a: Any,  # (n, D) features of one sample (e.g. real images)
     "Fréchet distance between Gaussians fitted to `a` and `b`: |μa − μb|² + tr(Σa + Σb − 2(Σa Σb)^½)."
     a = np.asarray(check_array(a, "a", ndim=2, min_rows=2), np.float64); b = np.asarray(check_array(b, "b", ndim=2, min_rows=2), np.float64)
     if a.shape[1] != b.shape[1]: raise ValueError(f"`a` and `b` must have the same dimension, got {a.shape[1]} and {b.shape[1]}")
-    mu, cov_a, cov_b = a.mean(0) - b.mean(0), np.cov(a, rowvar=False).reshape(a.shape[1], -1), np.cov(b, rowvar=False).reshape(b.shape[1], -1)
-    root = linalg.sqrtm(cov_a @ cov_b)
-    if np.iscomplexobj(root): root = root.real  # rounding can leave tiny imaginary parts
-    return float(max(0.0, mu @ mu + np.trace(cov_a + cov_b - 2 * root)))
+    mu, cov_a, cov_b = a.mean(0) - b.mean(0), np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
+    return float(max(0.0, mu @ mu + np.trace(cov_a) + np.trace(cov_b) - 2 * _trace_sqrt_product(cov_a, cov_b)))
 
-# %% ../nbs/10_quality.ipynb #c1901cc3
+# %% ../nbs/10_quality.ipynb #79669cff
+def _trace_sqrt_product(cov_a: np.ndarray, cov_b: np.ndarray) -> float:
+    "tr((cov_a cov_b)^½) for symmetric positive semi-definite matrices, from eigenvalues of symmetric matrices."
+    w, v = linalg.eigh(cov_a)
+    root_a = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
+    return float(np.sqrt(np.clip(linalg.eigvalsh(root_a @ cov_b @ root_a), 0, None)).sum())
+
+# %% ../nbs/10_quality.ipynb #73bb0c71
 def sample_quality(net: LeNet,  # the trained measuring classifier
                    real: Any,  # (n, 28, 28) real (held-out) images
                    images: Any,  # (m, 28, 28) images to score

@@ -450,7 +450,7 @@ def _loop(run: _Run, start: int, total: int, loss, params, log_every, checkpoint
     "The steps from `start` to `total`; an epoch run ends early when the early-stopping state says so."
     if run.history.summary.get("stopped_early"): return  # a resumed run that had already stopped
     bar = tqdm(range(start, total), total=total, initial=start, disable=not progress, desc=type(run.model).__name__)
-    clock = time.perf_counter() - run.history.summary.get("seconds", 0.0)
+    clock = time.perf_counter() - run.history.summary.get("train_seconds", 0.0)
     for step in bar:
         batch, epoch_end = run.batches.next()
         if step == start and run.stopper is None: _check_range(batch, run.model)
@@ -462,17 +462,17 @@ def _loop(run: _Run, start: int, total: int, loss, params, log_every, checkpoint
             if progress: bar.set_postfix(loss=f"{logs['loss']:.4g}", refresh=False)
         stop = False
         if epoch_end:
-            run.history.summary["seconds"] = time.perf_counter() - clock
-            epoch_logs, stop = _end_epoch(run, step, run.history.summary["seconds"], loss, val_batch_size)
+            run.history.summary["train_seconds"] = time.perf_counter() - clock
+            epoch_logs, stop = _end_epoch(run, step, run.history.summary["train_seconds"], loss, val_batch_size)
             logs.update(epoch_logs)
             if progress: bar.set_postfix(epoch=epoch_logs["epoch"], val=f"{epoch_logs['val_loss']:.4g}", refresh=False)
-        if callback is not None:
-            t0 = time.perf_counter(); callback(step, logs); clock += time.perf_counter() - t0
+        if callback is not None:  # its time is left out of `seconds`; it may put the model in eval mode to sample
+            t0 = time.perf_counter(); callback(step, logs); run.model.train(); clock += time.perf_counter() - t0
         if stop or epoch_end or (step + 1) % checkpoint_every == 0 or step == total - 1: run.save(step + 1)
         if stop: break
     bar.close()
 
-# %% ../nbs/04a_train.ipynb #ee0cd2db
+# %% ../nbs/04a_train.ipynb #30003209
 def apply_in_batches(fn: Callable[[torch.Tensor], torch.Tensor],  # e.g. `model.encoder`, or a lambda around a model
                      x: Any,  # inputs (n, ...): numpy or torch
                      model: nn.Module,  # the module `fn` uses (put in eval mode; gives the device)
