@@ -134,6 +134,40 @@ def _clean(D: torch.Tensor) -> torch.Tensor:
     D = D.to(torch.float64); D = 0.5 * (D + D.T)
     return D * (1 - torch.eye(len(D), dtype=D.dtype, device=D.device))
 
+# %% ../nbs/03_rtd.ipynb #3761d55b
+def _loss_matrices(A: torch.Tensor, B: torch.Tensor,  # the two inputs of `RTDLoss`
+                   inputs: str,  # "distances" or "points"
+                   norm: str | None,  # "quantile" or None
+                  ) -> tuple[torch.Tensor, torch.Tensor]:
+    "The two tracked float64 distance matrices of a loss's inputs, normalised."
+    if not isinstance(A, torch.Tensor) or not isinstance(B, torch.Tensor):
+        raise TypeError("`A` and `B` must be torch tensors (use `rtd` for numpy arrays)")
+    if inputs == "points":
+        check_array(A, "A", ndim=2, min_rows=3); check_array(B, "B", ndim=2, min_rows=3)
+        check_same_length(A=A, B=B)
+        return distance_matrix(A, norm, "A"), distance_matrix(B, norm, "B")
+    check_distance_matrix(A, "A", min_points=3, atol=1e-3); check_distance_matrix(B, "B", min_points=3, atol=1e-3)
+    check_same_length(A=A, B=B)
+    return _normalize(_clean(A), norm, "A"), _normalize(_clean(B), norm, "B")
+
+# %% ../nbs/03_rtd.ipynb #00d8a55f
+def _barcode_loss(r1: torch.Tensor, r2: torch.Tensor,  # tracked distance matrices, in the barcode's order
+                  mode: str,  # "min" or "max"
+                  movable: torch.Tensor | None,  # the movable input's tracked distances (see `immovable`), or None
+                  card: int, p: float,  # bars kept (longest first), exponent of their lengths
+                 ) -> torch.Tensor:
+    "Σ|death − birth|^p over the `card` longest bars of one R-Cross-Barcode, read from the tracked matrices."
+    M = cross_matrix(r1, r2, mode)
+    bars = vr_persistence(M.detach().cpu())[1]
+    be = torch.as_tensor(bars.birth_edge[:card], device=M.device)
+    de = torch.as_tensor(bars.death_edge[:card], device=M.device)
+    births, deaths = M, M  # the matrices the values are read from
+    if movable is not None and mode == "min": deaths = _assemble(r1, movable, 1e-6 * r1.mean())
+    if movable is not None and mode == "max": births = _assemble(movable, r2, 1e-6 * r1.mean())
+    birth, death = births[be[:, 0], be[:, 1]], deaths[de[:, 0], de[:, 1]]
+    return (death - birth).abs().pow(p).sum()
+
+# %% ../nbs/03_rtd.ipynb #5b42fb98
 class RTDLoss(nn.Module):
     "Differentiable R-Cross-Barcode loss Σ|death − birth|^p over the `card` longest bars (the exact RTD by default)."
     def __init__(self,
@@ -152,41 +186,17 @@ class RTDLoss(nn.Module):
         self.immovable = check_choice(immovable, "immovable", (None, 1, 2))
         self.inputs = check_choice(inputs, "inputs", ("distances", "points")); self.norm = check_choice(norm, "norm", _NORMS)
 
-    def _matrices(self, A, B):
-        if not isinstance(A, torch.Tensor) or not isinstance(B, torch.Tensor):
-            raise TypeError("`A` and `B` must be torch tensors (use `rtd` for numpy arrays)")
-        if self.inputs == "points":
-            check_array(A, "A", ndim=2, min_rows=3); check_array(B, "B", ndim=2, min_rows=3)
-            check_same_length(A=A, B=B)
-            return distance_matrix(A, self.norm, "A"), distance_matrix(B, self.norm, "B")
-        check_distance_matrix(A, "A", min_points=3, atol=1e-3); check_distance_matrix(B, "B", min_points=3, atol=1e-3)
-        check_same_length(A=A, B=B)
-        return _normalize(_clean(A), self.norm, "A"), _normalize(_clean(B), self.norm, "B")
-
-    def _direction(self, r1, r2, mode, movable):
-        "Loss of one barcode (r1, r2); `movable` is the movable input's tracked distance matrix, or None."
-        M = cross_matrix(r1, r2, mode)
-        bars = vr_persistence(M.detach().cpu())[1]
-        be = torch.as_tensor(bars.birth_edge[:self.card], device=M.device)
-        de = torch.as_tensor(bars.death_edge[:self.card], device=M.device)
-        births, deaths = M, M  # the matrices the values are read from
-        if movable is not None and mode == "min": deaths = _assemble(r1, movable, 1e-6 * r1.mean())
-        if movable is not None and mode == "max": births = _assemble(movable, r2, 1e-6 * r1.mean())
-        birth, death = births[be[:, 0], be[:, 1]], deaths[de[:, 0], de[:, 1]]
-        return (death - birth).abs().pow(self.p).sum()
-
     def forward(self,
                 A: torch.Tensor,  # (N, N) distances (or (N, d) points) of the first input
                 B: torch.Tensor,  # same for the second input, paired with A
                ) -> torch.Tensor:
         "Scalar loss; see the class docstring and the notebook for the options."
-        r1, r2 = self._matrices(A, B)
+        r1, r2 = _loss_matrices(A, B, self.inputs, self.norm)
         movable = {None: None, 1: r2, 2: r1}[self.immovable]  # nothing is detached (released semantics)
         modes = ("min", "max") if self.mode == "min+max" else (self.mode,)
-        loss = sum(self._direction(r1, r2, m, movable) for m in modes)
-        if self.symmetric: loss = 0.5 * (loss + sum(self._direction(r2, r1, m, movable) for m in modes))
+        loss = sum(_barcode_loss(r1, r2, m, movable, self.card, self.p) for m in modes)
+        if self.symmetric: loss = 0.5 * (loss + sum(_barcode_loss(r2, r1, m, movable, self.card, self.p) for m in modes))
         return loss
-
 
 # %% ../nbs/03_rtd.ipynb #f3330235
 def linear_cka(X,  # (N, d_X) first representation
@@ -251,6 +261,7 @@ def _edge_points(edge, N):
     block = "zero" if max(x, y) < N else ("corner" if min(x, y) >= N else "cross")
     return x % N, y % N, block
 
+# %% ../nbs/03_rtd.ipynb #3ee4751d
 def _draw_bar(fig, P2, Q2, bars, index, N):
     "Draw clouds with the birth/death edges of bar `index`, and the barcode with that bar highlighted."
     fig.clear(); axs = fig.subplots(1, 3)
@@ -265,6 +276,7 @@ def _draw_bar(fig, P2, Q2, bars, index, N):
     axs[2].hlines([y], bars.birth[index], bars.death[index], color="tab:red", lw=4)
     return (bi, bj), (di, dj)
 
+# %% ../nbs/03_rtd.ipynb #8d6d6895
 def barcode_explorer(P,  # (N, d_P) first cloud (the first two coordinates are drawn)
                      Q,  # (N, d_Q) second cloud, paired with P
                      mode: str = "min",  # "min" or "max"
