@@ -44,7 +44,7 @@ def _to_tensor(x, device=None) -> torch.Tensor:
 # %% ../nbs/05_gtn.ipynb #edb4ed98
 _F32_MAX = float(np.finfo(np.float32).max)  # the network computes in float32: larger inputs are refused
 
-# %% ../nbs/05_gtn.ipynb #836a2170
+# %% ../nbs/05_gtn.ipynb #a59d4b8e
 class GTN(nn.Module):
     "The GTN generator: an MLP from the source space (dimension `dim`) to standardised data space."
     def __init__(self,
@@ -70,16 +70,6 @@ class GTN(nn.Module):
         self.register_buffer("source_means", torch.zeros(n_components, dim))
         self.register_buffer("source_weights", torch.full((n_components,), 1 / n_components))
 
-    def set_source(self, means, weights) -> None:
-        "Set the source law to the Gaussian mixture with `means` (k, dim) and `weights` (k,); `config` follows."
-        means = np.asarray(check_array(means, "means", ndim=2), np.float32); weights = np.asarray(check_array(weights, "weights", ndim=1), np.float32)
-        if means.shape[1] != self.config["dim"] or len(weights) != len(means):
-            raise ValueError(f"`means` must be (k, {self.config['dim']}) and `weights` (k,), got {means.shape} and {weights.shape}")
-        if (weights < 0).any() or weights.sum() <= 0: raise ValueError(f"`weights` must be non-negative with a positive sum, got {weights}")
-        dev = self.target_mean.device
-        self.source_means = torch.from_numpy(means).to(dev); self.source_weights = torch.from_numpy(weights).to(dev)
-        self.config["n_components"] = len(weights)
-
     @classmethod
     def from_preset(cls, name: str, **overrides):
         "A GTN with one of the paper's architectures (`GTN_PRESETS`); `overrides` replace preset entries."
@@ -92,33 +82,52 @@ class GTN(nn.Module):
         "Standardised output for source points `z` (n, dim)."
         return self.net(z)
 
-    @torch.no_grad()
-    def generate(self, z) -> np.ndarray:
-        "Data-space points for source points `z` (numpy or tensor, (n, dim)): one forward pass, un-standardised."
-        dev = self.target_mean.device
-        z = check_array(z, "z", ndim=2)
-        if z.shape[1] != self.config["dim"]: raise ValueError(f"`z` must have {self.config['dim']} columns, got {z.shape[1]}")
-        big = float(abs(z).max())
-        if big > _F32_MAX: raise ValueError(f"`z` has values up to {big:.3g}, beyond float32 (the network's precision)")
-        was = self.training; self.eval()
-        out = self.net(_to_tensor(z, dev)) * self.target_std + self.target_mean
-        self.train(was)
-        bad = int((~torch.isfinite(out)).sum())
-        if bad: raise ValueError(f"`z` (largest |value| {big:.3g}) is too large for the network: {bad} generated value(s) overflowed float32")
-        return out.cpu().numpy()
+# %% ../nbs/05_gtn.ipynb #a5495ffe
+def _set_source(self: GTN, means, weights) -> None:
+    "Set the source law to the Gaussian mixture with `means` (k, dim) and `weights` (k,); `config` follows."
+    means = np.asarray(check_array(means, "means", ndim=2), np.float32); weights = np.asarray(check_array(weights, "weights", ndim=1), np.float32)
+    if means.shape[1] != self.config["dim"] or len(weights) != len(means):
+        raise ValueError(f"`means` must be (k, {self.config['dim']}) and `weights` (k,), got {means.shape} and {weights.shape}")
+    if (weights < 0).any() or weights.sum() <= 0: raise ValueError(f"`weights` must be non-negative with a positive sum, got {weights}")
+    dev = self.target_mean.device
+    self.source_means = torch.from_numpy(means).to(dev); self.source_weights = torch.from_numpy(weights).to(dev)
+    self.config["n_components"] = len(weights)
 
-    def sample_source(self, n: int, seed: int | None = None) -> np.ndarray:
-        "n points from the source law: N(0, I), or the Gaussian mixture set by a clustered fit."
-        n = check_positive(n, "n", integer=True); rng = np.random.default_rng(None if seed is None else check_seed(seed))
-        means, w = self.source_means.cpu().numpy(), self.source_weights.cpu().numpy().astype(float)
-        comp = rng.choice(len(w), size=n, p=w / w.sum())
-        return (rng.normal(size=(n, self.config["dim"])) + means[comp]).astype(np.float32)
+GTN.set_source = _set_source
 
-    def sample(self, n: int,  # number of samples
-               seed: int | None = None,  # seed of the source draw
-              ) -> np.ndarray:
-        "Generate `n` data points: draw from the source law, map through the network."
-        return self.generate(self.sample_source(n, seed))
+# %% ../nbs/05_gtn.ipynb #8d966ed1
+@torch.no_grad()
+def _generate(self: GTN, z) -> np.ndarray:
+    "Data-space points for source points `z` (numpy or tensor, (n, dim)): one forward pass, un-standardised."
+    dev = self.target_mean.device
+    z = check_array(z, "z", ndim=2)
+    if z.shape[1] != self.config["dim"]: raise ValueError(f"`z` must have {self.config['dim']} columns, got {z.shape[1]}")
+    big = float(abs(z).max())
+    if big > _F32_MAX: raise ValueError(f"`z` has values up to {big:.3g}, beyond float32 (the network's precision)")
+    was = self.training; self.eval()
+    out = self.net(_to_tensor(z, dev)) * self.target_std + self.target_mean
+    self.train(was)
+    bad = int((~torch.isfinite(out)).sum())
+    if bad: raise ValueError(f"`z` (largest |value| {big:.3g}) is too large for the network: {bad} generated value(s) overflowed float32")
+    return out.cpu().numpy()
+
+GTN.generate = _generate
+
+# %% ../nbs/05_gtn.ipynb #1d9b80d4
+def _sample_source(self: GTN, n: int, seed: int | None = None) -> np.ndarray:
+    "n points from the source law: N(0, I), or the Gaussian mixture set by a clustered fit."
+    n = check_positive(n, "n", integer=True); rng = np.random.default_rng(None if seed is None else check_seed(seed))
+    means, w = self.source_means.cpu().numpy(), self.source_weights.cpu().numpy().astype(float)
+    comp = rng.choice(len(w), size=n, p=w / w.sum())
+    return (rng.normal(size=(n, self.config["dim"])) + means[comp]).astype(np.float32)
+
+def _sample(self: GTN, n: int,  # number of samples
+           seed: int | None = None,  # seed of the source draw
+          ) -> np.ndarray:
+    "Generate `n` data points: draw from the source law, map through the network."
+    return self.generate(self.sample_source(n, seed))
+
+GTN.sample_source, GTN.sample = _sample_source, _sample
 
 # %% ../nbs/05_gtn.ipynb #02bd7d1c
 def _check_output_shape(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> None:
