@@ -46,6 +46,7 @@ def _check_json_value(value: Any, where: str) -> None:
     raise ValueError(f"parameter `{where}` is {value!r} ({type(value).__name__}), not a JSON value "
                      "(null, true/false, number, string, list or mapping); quote it to pass it as a string")
 
+# %% ../nbs/01_run.ipynb #8ad22c35
 def check_parameters(notebook: str | Path,  # experiment notebook
                      parameters: dict[str, Any],  # values to inject
                     ) -> dict[str, Any]:
@@ -64,6 +65,7 @@ def _canonical(parameters: dict[str, Any]) -> str:
     "Canonical JSON of `parameters` (sorted keys; NaN and ±inf kept as `NaN`/`Infinity`, so they differ from null and strings)."
     return json.dumps(parameters, sort_keys=True, separators=(",", ":"), allow_nan=True)
 
+# %% ../nbs/01_run.ipynb #a0a9087d
 def run_id(parameters: dict[str, Any],  # the parameters given explicitly (defaults are not part of the id)
           ) -> str:
     "Stable id of a run: `'default'` without parameters, else a 12-character SHA-256 of their canonical JSON."
@@ -90,11 +92,13 @@ class RunLockedError(RuntimeError):
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._=+-]*")
 
 def _check_run_name(name: str) -> str:
+    "`name` if it is a plain folder name (no path, not hidden, not too long), else a `ValueError`."
     if not isinstance(name, str) or not _NAME.fullmatch(name) or len(name) > 200:
         raise ValueError(f"`run_name` must be a plain folder name (letters, digits and . _ = + -, not starting with '.'; "
                          f"no '/' or '..'), got {name!r}")
     return name
 
+# %% ../nbs/01_run.ipynb #9d8ab6cb
 def _place(tmp: Path, run_dir: Path) -> None:
     "Move the finished temporary folder `tmp` to `run_dir`, replacing an older run folder there."
     old = run_dir.with_name(f".{run_dir.name}.old-{uuid.uuid4().hex[:8]}")
@@ -102,6 +106,7 @@ def _place(tmp: Path, run_dir: Path) -> None:
     os.replace(tmp, run_dir)
     shutil.rmtree(old, ignore_errors=True)
 
+# %% ../nbs/01_run.ipynb #7e47e443
 def _same_parameters(run_dir: Path, parameters: dict) -> dict | None:
     "None if `run_dir` has no parameters.json or the same parameters, else the parameters recorded there."
     try: old = load_json(run_dir / "parameters.json").get("parameters", {})
@@ -460,10 +465,13 @@ def _scalars(d: dict) -> dict:
     "The entries of `d` that are single numbers or strings (nested results are left out of the table)."
     return {k: v for k, v in d.items() if isinstance(v, (int, float, str, bool))}
 
+# %% ../nbs/01_run.ipynb #eabdcce1
 def _last_error(rd: Path) -> str:
+    "The last non-empty line of the run's error.txt (its exception), at most 300 characters."
     lines = [l for l in (rd / "error.txt").read_text(errors="replace").splitlines() if l.strip()]
     return lines[-1][:300] if lines else ""
 
+# %% ../nbs/01_run.ipynb #e92ad5db
 def collect(out_dir: str | Path = "runs",  # root of the run folders
             experiment: str | None = None,  # only this experiment (notebook stem)
            ):
@@ -488,6 +496,32 @@ def collect(out_dir: str | Path = "runs",  # root of the run folders
     return df
 
 # %% ../nbs/01_run.ipynb #64c482c5
+def _param_columns(df) -> list[str]:
+    "Parameter columns: those that `collect` read from parameters.json (recorded in `df.attrs`)."
+    return df.attrs.get("param_columns", [])
+
+# %% ../nbs/01_run.ipynb #b18bb44d
+def _markdown_summary(summ, keys, metrics, over) -> str:
+    head = keys + metrics + [f"n_{over}s"]
+    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
+    for _, r in summ.iterrows():
+        cells = [str(r[k]) for k in keys]
+        cells += [f"{r[m + '_mean']:.4g} ± {r[m + '_std']:.2g}" if r[m + '_std'] == r[m + '_std'] else f"{r[m + '_mean']:.4g}" for m in metrics]
+        lines.append("| " + " | ".join(cells + [str(r[f"n_{over}s"])]) + " |")
+    return "\n".join(lines)
+
+# %% ../nbs/01_run.ipynb #060c4d2c
+def _plot_summary(summ, params, metrics, path):
+    metrics = [m for m in metrics if summ[m + "_mean"].notna().any()][:6]
+    if not metrics: return
+    labels = [", ".join(f"{p}={r[p]}" for p in params) or "all" for _, r in summ.iterrows()]
+    fig, axes = plt.subplots(1, len(metrics), figsize=(3.2 * len(metrics), 2.8), squeeze=False)
+    for ax, m in zip(axes[0], metrics):
+        ax.bar(range(len(summ)), summ[m + "_mean"], yerr=summ[m + "_std"].fillna(0), capsize=3, color="tab:blue")
+        ax.set_title(m); ax.set_xticks(range(len(summ))); ax.set_xticklabels(labels, rotation=45, ha="right", fontsize=7)
+    fig.suptitle(summ.experiment.iloc[0]); save_figure(fig, path); plt.close(fig)
+
+# %% ../nbs/01_run.ipynb #5511b800
 def summarize(df,  # table from `collect`
               over: str = "seed",  # the parameter to average over
               out_dir: str | Path | None = None,  # if given, write summary.csv, runs.csv, summary.md and a plot per experiment
@@ -509,29 +543,6 @@ def summarize(df,  # table from `collect`
         (out_dir / "summary.md").write_text(_markdown_summary(summ, keys, metrics, over) + "\n")
         for exp in summ.experiment.unique(): _plot_summary(summ[summ.experiment == exp], params, metrics, out_dir / f"summary_{exp}.png")
     return summ
-
-def _param_columns(df) -> list[str]:
-    "Parameter columns: those that `collect` read from parameters.json (recorded in `df.attrs`)."
-    return df.attrs.get("param_columns", [])
-
-def _markdown_summary(summ, keys, metrics, over) -> str:
-    head = keys + metrics + [f"n_{over}s"]
-    lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for _, r in summ.iterrows():
-        cells = [str(r[k]) for k in keys]
-        cells += [f"{r[m + '_mean']:.4g} ± {r[m + '_std']:.2g}" if r[m + '_std'] == r[m + '_std'] else f"{r[m + '_mean']:.4g}" for m in metrics]
-        lines.append("| " + " | ".join(cells + [str(r[f"n_{over}s"])]) + " |")
-    return "\n".join(lines)
-
-def _plot_summary(summ, params, metrics, path):
-    metrics = [m for m in metrics if summ[m + "_mean"].notna().any()][:6]
-    if not metrics: return
-    labels = [", ".join(f"{p}={r[p]}" for p in params) or "all" for _, r in summ.iterrows()]
-    fig, axes = plt.subplots(1, len(metrics), figsize=(3.2 * len(metrics), 2.8), squeeze=False)
-    for ax, m in zip(axes[0], metrics):
-        ax.bar(range(len(summ)), summ[m + "_mean"], yerr=summ[m + "_std"].fillna(0), capsize=3, color="tab:blue")
-        ax.set_title(m); ax.set_xticks(range(len(summ))); ax.set_xticklabels(labels, rotation=45, ha="right", fontsize=7)
-    fig.suptitle(summ.experiment.iloc[0]); save_figure(fig, path); plt.close(fig)
 
 # %% ../nbs/01_run.ipynb #40e118b8
 def geonb_sweep_cli(argv: Sequence[str] | None = None,  # arguments (default: sys.argv[1:])
