@@ -96,9 +96,9 @@ def topdis_term(model: nn.Module,  # a model with `decode(z) -> logits`
     return rtd(pixel_distances(original), pixel_distances(shifted))
 
 
-# %% ../nbs/09_topdis.ipynb #e3e41592
+# %% ../nbs/09_topdis.ipynb #23074eaf
 class TopDis(Regularizer):
-    "The TopDis regulariser as a plug-in for `geonb.vae.fit` (works with VAE, β-VAE, β-TCVAE, FactorVAE)."
+    "The TopDis regulariser as a plug-in for `geonb.train.train_model` (works with VAE, β-VAE, β-TCVAE, FactorVAE)."
     name = "topdis"
     def __init__(self,
                  gamma: float = 5.0,  # weight of the term
@@ -125,41 +125,49 @@ class TopDis(Regularizer):
         self.data, self.sample, self.generator, self.data_rng = data, None, None, None
         self.last: dict[str, Any] = {}
 
-    def _start(self) -> None:
-        "Seed the coordinate/sign and second-batch generators: from `seed`, or from the run's torch seed."
-        seed = self.seed if self.seed is not None else (torch.initial_seed() + 1) % 2**32
-        self.generator = torch.Generator().manual_seed(seed)
-        self.data_rng = np.random.default_rng(seed)
+# %% ../nbs/09_topdis.ipynb #2542ca2e
+def _topdis_start(self: TopDis) -> None:
+    "Seed the coordinate/sign and second-batch generators: from `seed`, or from the run's torch seed."
+    seed = self.seed if self.seed is not None else (torch.initial_seed() + 1) % 2**32
+    self.generator = torch.Generator().manual_seed(seed)
+    self.data_rng = np.random.default_rng(seed)
 
-    def _codes(self, model: nn.Module, batch: torch.Tensor, out: dict) -> tuple[torch.Tensor, torch.Tensor | None]:
-        "The codes the term shifts and, for samples, their decodes: of this step's batch or of a second one."
-        if self.batch == "second":
-            if self.sample is None: self.sample = _batch_sampler(self.data, len(batch), model)  # built once
-            out = model(self.sample(self.data_rng, batch.device))
-        return (out["z"], out["logits"]) if self.use_samples else (out["mu"], None)
+def _topdis_codes(self: TopDis, model: nn.Module, batch: torch.Tensor, out: dict) -> tuple[torch.Tensor, torch.Tensor | None]:
+    "The codes the term shifts and, for samples, their decodes: of this step's batch or of a second one."
+    if self.batch == "second":
+        if self.sample is None: self.sample = _batch_sampler(self.data, len(batch), model)  # built once
+        out = model(self.sample(self.data_rng, batch.device))
+    return (out["z"], out["logits"]) if self.use_samples else (out["mu"], None)
 
-    def __call__(self, model: nn.Module, batch: torch.Tensor, out: dict, step: int) -> torch.Tensor | None:
-        if step < self.delay or self.gamma == 0: return None
-        if self.generator is None: self._start()
-        z, logits = self._codes(model, batch, out)
-        probs = coordinate_probabilities(model.decoder_input_weight(), self.sampler)
-        i = int(torch.multinomial(probs, 1, generator=self.generator))
-        sign = 1 if torch.rand((), generator=self.generator).item() < 0.5 else -1
-        info = {}
-        term = topdis_term(model, z, i, self.shift, sign, logits=logits, card=self.card, info=info)
-        self.last = {"coordinate": i, "sign": sign, "kept": info["kept"]}
-        return self.gamma * term
+TopDis._start, TopDis._codes = _topdis_start, _topdis_codes
 
-    def state_dict(self) -> dict:
-        "Generator states (None before the first call), for exact resume."
-        if self.generator is None: return {"generator": None, "data": None}
-        return {"generator": self.generator.get_state(), "data": self.data_rng.bit_generator.state}
+# %% ../nbs/09_topdis.ipynb #fc289bc5
+def _topdis_call(self: TopDis, model: nn.Module, batch: torch.Tensor, out: dict, step: int) -> torch.Tensor | None:
+    if step < self.delay or self.gamma == 0: return None
+    if self.generator is None: self._start()
+    z, logits = self._codes(model, batch, out)
+    probs = coordinate_probabilities(model.decoder_input_weight(), self.sampler)
+    i = int(torch.multinomial(probs, 1, generator=self.generator))
+    sign = 1 if torch.rand((), generator=self.generator).item() < 0.5 else -1
+    info = {}
+    term = topdis_term(model, z, i, self.shift, sign, logits=logits, card=self.card, info=info)
+    self.last = {"coordinate": i, "sign": sign, "kept": info["kept"]}
+    return self.gamma * term
 
-    def load_state_dict(self, state: dict) -> None:
-        if state.get("generator") is None: return
-        self._start(); self.generator.set_state(state["generator"])
-        if state.get("data") is not None: self.data_rng.bit_generator.state = state["data"]
+TopDis.__call__ = _topdis_call
 
+# %% ../nbs/09_topdis.ipynb #046f7104
+def _topdis_state_dict(self: TopDis) -> dict:
+    "Generator states (None before the first call), for exact resume."
+    if self.generator is None: return {"generator": None, "data": None}
+    return {"generator": self.generator.get_state(), "data": self.data_rng.bit_generator.state}
+
+def _topdis_load_state_dict(self: TopDis, state: dict) -> None:
+    if state.get("generator") is None: return
+    self._start(); self.generator.set_state(state["generator"])
+    if state.get("data") is not None: self.data_rng.bit_generator.state = state["data"]
+
+TopDis.state_dict, TopDis.load_state_dict = _topdis_state_dict, _topdis_load_state_dict
 
 # %% ../nbs/09_topdis.ipynb #2bcdf751
 def plot_shift(model: nn.Module,  # a trained model of the family

@@ -68,7 +68,7 @@ def gaussian_kl(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     "KL(N(mu, exp(logvar)) ‖ N(0, I)) per sample, summed over coordinates: shape (n,)."
     return 0.5 * (mu.pow(2) + logvar.exp() - logvar - 1).sum(1)
 
-# %% ../nbs/07_vae.ipynb #a56c03f4
+# %% ../nbs/07_vae.ipynb #23e590f0
 class VAE(nn.Module):
     "VAE (β = 1) / β-VAE on the standard architecture; base class of the family."
     def __init__(self, latent_dim: int = 10,  # d
@@ -99,34 +99,40 @@ class VAE(nn.Module):
         return {"class": type(self).__name__,
                 **{n: (v if plain(v) else type(v).__name__) for n in names if hasattr(self, n) for v in [getattr(self, n)]}}
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        "Pixel logits of latent codes."
-        return self.decoder(z)
+# %% ../nbs/07_vae.ipynb #5b2b3154
+def _vae_decode(self: VAE, z: torch.Tensor) -> torch.Tensor:
+    "Pixel logits of latent codes."
+    return self.decoder(z)
 
-    def decoder_input_weight(self) -> torch.Tensor:
-        "Weight (256, d) of the decoder's first layer: column j is how strongly coordinate j enters the decoder."
-        return self.decoder.fc_in.weight
+def _vae_decoder_input_weight(self: VAE) -> torch.Tensor:
+    "Weight (256, d) of the decoder's first layer: column j is how strongly coordinate j enters the decoder."
+    return self.decoder.fc_in.weight
 
-    def forward(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        mu, logvar = self.encoder(self.check_input(x))
-        z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
-        return {"mu": mu, "logvar": logvar, "z": z, "logits": self.decode(z)}
+def _vae_forward(self: VAE, x: torch.Tensor) -> dict[str, torch.Tensor]:
+    mu, logvar = self.encoder(self.check_input(x))
+    z = mu + torch.randn_like(mu) * (0.5 * logvar).exp()
+    return {"mu": mu, "logvar": logvar, "z": z, "logits": self.decode(z)}
 
-    def reconstruction(self, x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
-        "Negative log-likelihood −log p(x|z), summed over pixels, averaged over the batch."
-        if self.likelihood == "bernoulli":
-            return F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / len(x)
-        return 0.5 * (torch.sigmoid(logits) - x).pow(2).sum() / len(x)
+def _vae_reconstruction(self: VAE, x: torch.Tensor, logits: torch.Tensor) -> torch.Tensor:
+    "Negative log-likelihood −log p(x|z), summed over pixels, averaged over the batch."
+    if self.likelihood == "bernoulli":
+        return F.binary_cross_entropy_with_logits(logits, x, reduction="sum") / len(x)
+    return 0.5 * (torch.sigmoid(logits) - x).pow(2).sum() / len(x)
 
-    def loss_terms(self, x: torch.Tensor, out: dict) -> dict[str, torch.Tensor]:
-        return {"recon": self.reconstruction(x, out["logits"]),
-                "kl": self.beta * gaussian_kl(out["mu"], out["logvar"]).mean()}
+def _vae_loss_terms(self: VAE, x: torch.Tensor, out: dict) -> dict[str, torch.Tensor]:
+    return {"recon": self.reconstruction(x, out["logits"]),
+            "kl": self.beta * gaussian_kl(out["mu"], out["logvar"]).mean()}
 
-    def main_parameters(self) -> list[nn.Parameter]:
-        return list(self.encoder.parameters()) + list(self.decoder.parameters())
+VAE.decode, VAE.decoder_input_weight, VAE.forward, VAE.reconstruction, VAE.loss_terms = _vae_decode, _vae_decoder_input_weight, _vae_forward, _vae_reconstruction, _vae_loss_terms
 
-    def make_optimizers(self, lr: float = 1e-4) -> dict[str, torch.optim.Optimizer]:
-        return {"main": torch.optim.Adam(self.main_parameters(), lr=lr, betas=(0.9, 0.999))}
+# %% ../nbs/07_vae.ipynb #de60397c
+def _vae_main_parameters(self: VAE) -> list[nn.Parameter]:
+    return list(self.encoder.parameters()) + list(self.decoder.parameters())
+
+def _vae_make_optimizers(self: VAE, lr: float = 1e-4) -> dict[str, torch.optim.Optimizer]:
+    return {"main": torch.optim.Adam(self.main_parameters(), lr=lr, betas=(0.9, 0.999))}
+
+VAE.main_parameters, VAE.make_optimizers = _vae_main_parameters, _vae_make_optimizers
 
 # %% ../nbs/07_vae.ipynb #11b7ca81
 class BetaVAE(VAE):
