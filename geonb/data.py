@@ -152,6 +152,7 @@ def _heart_table() -> torch.Tensor:
         table[r] = np.searchsorted(xs, g) % 2 == 1  # inside ⇔ an odd number of crossings to the left
     return torch.from_numpy(table)
 
+# %% ../nbs/06_data.ipynb #07f06f9c
 def render_dsprites(shape: Any,  # (n,) shape ids: 0 square, 1 ellipse, 2 heart
                     scale: Any,  # (n,) scale values (0.5 ... 1)
                     orientation: Any,  # (n,) angles in radians, counter-clockwise on screen
