@@ -3,7 +3,6 @@
 d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_url': '', 'lib_path': 'geonb'},
   'syms': { 'geonb.core': { 'geonb.core.CheckpointError': ('core.html#checkpointerror', 'geonb/core.py'),
                             'geonb.core._check_plain': ('core.html#_check_plain', 'geonb/core.py'),
-                            'geonb.core._kind': ('core.html#_kind', 'geonb/core.py'),
                             'geonb.core.atomic_write': ('core.html#atomic_write', 'geonb/core.py'),
                             'geonb.core.check_array': ('core.html#check_array', 'geonb/core.py'),
                             'geonb.core.check_choice': ('core.html#check_choice', 'geonb/core.py'),

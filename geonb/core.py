@@ -17,9 +17,6 @@ __all__ = ['check_array', 'to_numpy', 'check_same_length', 'check_choice', 'chec
            'load_checkpoint', 'save_figure', 'stable_hash']
 
 # %% ../nbs/00_core.ipynb #445307f4
-def _kind(x) -> str:
-    return "tensor" if isinstance(x, torch.Tensor) else "array"
-
 def check_array(x: Any,  # array-like input (numpy array, torch tensor, or nested sequence)
                 name: str,  # argument name, used in error messages
                 ndim: int | Sequence[int] | None = None,  # allowed rank(s); None allows any
@@ -190,6 +187,7 @@ def _check_plain(obj: Any, where: str = "obj") -> None:
         raise TypeError(f"checkpoint entry {where} is a {type(obj).__module__}.{type(obj).__name__}; checkpoints hold only "
                         "tensors, numbers, strings, and lists/tuples/dicts of them (convert it, e.g. with .tolist())")
 
+# %% ../nbs/00_core.ipynb #7bbaf7a5
 def save_checkpoint(obj: Any,  # tensors, numbers, strings, and lists/tuples/dicts of them (state dicts, RNG states, steps)
                     path: str | os.PathLike) -> Path:
     "`torch.save` `obj` to `path` atomically, after checking that it is plain data (so it loads with `weights_only=True`)."

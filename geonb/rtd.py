@@ -30,6 +30,7 @@ def _quantile(x: torch.Tensor, q: float) -> torch.Tensor:
     pos = q * (len(s) - 1); lo = int(np.floor(pos)); hi = min(lo + 1, len(s) - 1)
     return s[lo] + (pos - lo) * (s[hi] - s[lo])
 
+# %% ../nbs/03_rtd.ipynb #597f5995
 def _normalize(D, norm: str | None, name: str):
     "Divide a distance matrix (numpy or torch) by its 0.9-quantile; refuse a zero unit."
     if norm is None: return D
@@ -37,6 +38,7 @@ def _normalize(D, norm: str | None, name: str):
     if float(scale.detach() if isinstance(scale, torch.Tensor) else scale) <= 0: raise ValueError(f"`{name}`: the 0.9-quantile of its distances is 0 (too many coincident points) — use norm=None")
     return D / scale
 
+# %% ../nbs/03_rtd.ipynb #ec9b7eb0
 def distance_matrix(X,  # point cloud (N, d): numpy array or torch tensor
                     norm: str | None = "quantile",  # "quantile": divide by the 0.9-quantile of all N×N entries; None: raw
                     name: str = "X",  # argument name for error messages
@@ -64,6 +66,7 @@ def _assemble(cross, corner, tiny):
     M = cat([cat([cross * 0, cross.T], 1), cat([cross, corner], 1)], 0)
     return M * (M >= tiny)
 
+# %% ../nbs/03_rtd.ipynb #a05c606b
 def cross_matrix(r1,  # (N, N) distances of the first cloud (torch or numpy)
                  r2,  # (N, N) distances of the second cloud, same type
                  mode: str = "min",  # "min": [[0, r1ᵀ], [r1, min(r1, r2)]]; "max": [[0, Mᵀ], [M, r2]] with M = max(r1, r2)
@@ -73,7 +76,6 @@ def cross_matrix(r1,  # (N, N) distances of the first cloud (torch or numpy)
     lib = torch if isinstance(r1, torch.Tensor) else np
     if mode == "min": return _assemble(r1, lib.minimum(r1, r2), 1e-6 * r1.mean())
     return _assemble(lib.maximum(r1, r2), r2, 1e-6 * r1.mean())
-
 
 # %% ../nbs/03_rtd.ipynb #d91579de
 def cross_bars(r1,  # (N, N) distance matrix of the first cloud (its distances fill the cross blocks)
@@ -85,6 +87,7 @@ def cross_bars(r1,  # (N, N) distance matrix of the first cloud (its distances f
     check_same_length(r1=r1, r2=r2)
     return vr_persistence(cross_matrix(r1, r2, mode))[1]
 
+# %% ../nbs/03_rtd.ipynb #9a3d5f05
 def cross_barcode(P,  # (N, d_P) first point cloud (numpy or torch); its distances fill the cross blocks
                   Q,  # (N, d_Q) second point cloud, paired with P row by row
                   mode: str = "min",  # "min" (RTD) or "max" (TopDis)
@@ -219,6 +222,7 @@ def _top_directions(X: np.ndarray, keep: float) -> np.ndarray:
     k = int(np.searchsorted(share, keep - 1e-12) + 1)
     return U[:, :k] * s[:k]
 
+# %% ../nbs/03_rtd.ipynb #86adf2ff
 def svcca(X,  # (N, d_X) first representation
           Y,  # (N, d_Y) second representation, paired with X row by row
           keep: float = 0.99,  # share of variance kept by the SVD step
