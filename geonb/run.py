@@ -197,19 +197,23 @@ for _tag, _re in [("bool", r"true|True|TRUE|false|False|FALSE"), ("null", r"~|nu
                             r"|NaN|[-+]?Infinity")]:
     _Yaml12Loader.add_implicit_resolver(f"tag:yaml.org,2002:{_tag}", re.compile(f"^(?:{_re})$"), None)
 
+# %% ../nbs/01_run.ipynb #a1305a36
 def _yaml12_int(loader, node):
     v = loader.construct_scalar(node)
     return int(v[2:], 8) if v.startswith("0o") else int(v[2:], 16) if v.startswith("0x") else int(v, 10)
 
+_Yaml12Loader.add_constructor("tag:yaml.org,2002:int", _yaml12_int)
+
+# %% ../nbs/01_run.ipynb #3c79cb74
 def _yaml12_float(loader, node):
     v = loader.construct_scalar(node); s = v.lstrip("+-").lstrip(".").lower()
     if s == "nan": return math.nan
     if s in ("inf", "infinity"): return -math.inf if v.startswith("-") else math.inf
     return float(v)
 
-_Yaml12Loader.add_constructor("tag:yaml.org,2002:int", _yaml12_int)
 _Yaml12Loader.add_constructor("tag:yaml.org,2002:float", _yaml12_float)
 
+# %% ../nbs/01_run.ipynb #4c86ead7
 def parse_yaml(text: str,  # YAML 1.2 text: one document
                source: str = "text",  # what it is, for error messages (a file name, `-p NAME`)
               ) -> Any:
