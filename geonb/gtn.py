@@ -20,7 +20,7 @@ from torch import nn
 
 from .core import check_array, check_choice, check_positive, check_seed, get_device, seed_everything
 from .labeling import Labeling, compute_labels
-from .train import History, apply_in_batches, mse_loss, train_model
+from .train import History, _as_method, apply_in_batches, mse_loss, train_model
 
 # %% auto #0
 __all__ = ['GTN_PRESETS', 'GTN', 'fit_regression', 'plot_history', 'intrinsic_dimension', 'knn_components', 'centring_offset',
@@ -93,7 +93,7 @@ def _set_source(self: GTN, means, weights) -> None:
     self.source_means = torch.from_numpy(means).to(dev); self.source_weights = torch.from_numpy(weights).to(dev)
     self.config["n_components"] = len(weights)
 
-GTN.set_source = _set_source
+_as_method(GTN, "set_source", _set_source)
 
 # %% ../nbs/05_gtn.ipynb #8d966ed1
 @torch.no_grad()
@@ -111,7 +111,7 @@ def _generate(self: GTN, z) -> np.ndarray:
     if bad: raise ValueError(f"`z` (largest |value| {big:.3g}) is too large for the network: {bad} generated value(s) overflowed float32")
     return out.cpu().numpy()
 
-GTN.generate = _generate
+_as_method(GTN, "generate", _generate)
 
 # %% ../nbs/05_gtn.ipynb #1d9b80d4
 def _sample_source(self: GTN, n: int, seed: int | None = None) -> np.ndarray:
@@ -127,7 +127,8 @@ def _sample(self: GTN, n: int,  # number of samples
     "Generate `n` data points: draw from the source law, map through the network."
     return self.generate(self.sample_source(n, seed))
 
-GTN.sample_source, GTN.sample = _sample_source, _sample
+_as_method(GTN, "sample_source", _sample_source)
+_as_method(GTN, "sample", _sample)
 
 # %% ../nbs/05_gtn.ipynb #02bd7d1c
 def _check_output_shape(model: nn.Module, x: torch.Tensor, y: torch.Tensor) -> None:
@@ -452,7 +453,8 @@ def _decode_codes(self: ConvAutoEncoder, codes) -> np.ndarray:
     "Images (n, S, S) in [0, 1] of codes (n, d)."
     return apply_in_batches(lambda z: (self.decoder(z)[:, 0] + 1) / 2, check_array(codes, "codes", ndim=2), self)
 
-ConvAutoEncoder.encode, ConvAutoEncoder.decode = _encode_images, _decode_codes
+_as_method(ConvAutoEncoder, "encode", _encode_images)
+_as_method(ConvAutoEncoder, "decode", _decode_codes)
 
 # %% ../nbs/05_gtn.ipynb #9a3a42eb
 def knn_precision_recall(real,  # (n, D) real samples (e.g. held-out latent codes)

@@ -14,7 +14,7 @@ import torch.nn as nn
 
 from .core import check_array, check_choice, check_positive, check_seed
 from .rtd import RTDLoss
-from .train import Regularizer, _batch_sampler
+from .train import Regularizer, _as_method, _batch_sampler
 
 # %% auto #0
 __all__ = ['gaussian_shift', 'coordinate_probabilities', 'pixel_distances', 'topdis_term', 'TopDis', 'plot_shift', 'shift_viewer']
@@ -139,7 +139,8 @@ def _topdis_codes(self: TopDis, model: nn.Module, batch: torch.Tensor, out: dict
         out = model(self.sample(self.data_rng, batch.device))
     return (out["z"], out["logits"]) if self.use_samples else (out["mu"], None)
 
-TopDis._start, TopDis._codes = _topdis_start, _topdis_codes
+_as_method(TopDis, "_start", _topdis_start)
+_as_method(TopDis, "_codes", _topdis_codes)
 
 # %% ../nbs/09_topdis.ipynb #fc289bc5
 def _topdis_call(self: TopDis, model: nn.Module, batch: torch.Tensor, out: dict, step: int) -> torch.Tensor | None:
@@ -154,7 +155,7 @@ def _topdis_call(self: TopDis, model: nn.Module, batch: torch.Tensor, out: dict,
     self.last = {"coordinate": i, "sign": sign, "kept": info["kept"]}
     return self.gamma * term
 
-TopDis.__call__ = _topdis_call
+_as_method(TopDis, "__call__", _topdis_call)
 
 # %% ../nbs/09_topdis.ipynb #046f7104
 def _topdis_state_dict(self: TopDis) -> dict:
@@ -167,7 +168,8 @@ def _topdis_load_state_dict(self: TopDis, state: dict) -> None:
     self._start(); self.generator.set_state(state["generator"])
     if state.get("data") is not None: self.data_rng.bit_generator.state = state["data"]
 
-TopDis.state_dict, TopDis.load_state_dict = _topdis_state_dict, _topdis_load_state_dict
+_as_method(TopDis, "state_dict", _topdis_state_dict)
+_as_method(TopDis, "load_state_dict", _topdis_load_state_dict)
 
 # %% ../nbs/09_topdis.ipynb #2bcdf751
 def plot_shift(model: nn.Module,  # a trained model of the family

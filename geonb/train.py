@@ -23,6 +23,12 @@ from .core import (check_array, check_positive, check_seed, get_device, load_che
 __all__ = ['History', 'mse_loss', 'cross_entropy_loss', 'Regularizer', 'project_conflicting', 'train_model', 'apply_in_batches']
 
 # %% ../nbs/04a_train.ipynb #b1d47d27
+def _as_method(cls: type, name: str, fn: Callable) -> None:
+    "Attach `fn` to `cls` as the method `name`, with the name and qualified name a method defined in the class body would have."
+    fn.__name__, fn.__qualname__ = name, f"{cls.__name__}.{name}"
+    setattr(cls, name, fn)
+
+# %% ../nbs/04a_train.ipynb #e4a5dad6
 @dataclass
 class History:
     "Logged training curves, `curves[name] = (steps, values)`, and a `summary` of the run (best epoch, early stop)."
@@ -46,24 +52,20 @@ class History:
 
     def __contains__(self, name: str) -> bool: return name in self.curves or name in self.summary
 
-# %% ../nbs/04a_train.ipynb #d0be28ce
-def _plot_history(self: History,
-         names: Sequence[str] | None = None,  # curves to show (default: all)
-         smooth: int = 1,  # moving-average window
-        ):
-    "One small panel per curve; returns the matplotlib figure."
-    names = list(names or self.curves)
-    fig, axes = plt.subplots(1, len(names), figsize=(2.6 * len(names), 2.2), squeeze=False)
-    for ax, n in zip(axes[0], names):
-        s, v = self.steps(n), self[n]
-        if smooth > 1 and len(v) >= smooth: v = np.convolve(v, np.ones(smooth) / smooth, "valid"); s = s[smooth - 1:]
-        ax.plot(s, v, lw=1); ax.set_title(n, fontsize=9); ax.set_xlabel("step", fontsize=8); ax.tick_params(labelsize=7)
-    fig.tight_layout()
-    return fig
+    def plot(self, names: Sequence[str] | None = None,  # curves to show (default: all)
+             smooth: int = 1,  # moving-average window
+            ):
+        "One small panel per curve; returns the matplotlib figure."
+        names = list(names or self.curves)
+        fig, axes = plt.subplots(1, len(names), figsize=(2.6 * len(names), 2.2), squeeze=False)
+        for ax, n in zip(axes[0], names):
+            s, v = self.steps(n), self[n]
+            if smooth > 1 and len(v) >= smooth: v = np.convolve(v, np.ones(smooth) / smooth, "valid"); s = s[smooth - 1:]
+            ax.plot(s, v, lw=1); ax.set_title(n, fontsize=9); ax.set_xlabel("step", fontsize=8); ax.tick_params(labelsize=7)
+        fig.tight_layout()
+        return fig
 
-History.plot = _plot_history  # a method of History, defined in its own cell
-
-# %% ../nbs/04a_train.ipynb #2fa908bd
+# %% ../nbs/04a_train.ipynb #7a4247a8
 def mse_loss(model: nn.Module,  # maps inputs to outputs of the targets' shape
              batch: tuple[torch.Tensor, torch.Tensor],  # (inputs, targets)
             ) -> dict[str, torch.Tensor]:
@@ -78,14 +80,14 @@ def cross_entropy_loss(model: nn.Module,  # maps inputs to class logits (n, clas
     x, y = batch
     return {"cross_entropy": F.cross_entropy(model(x), y)}
 
-# %% ../nbs/04a_train.ipynb #7a4247a8
+# %% ../nbs/04a_train.ipynb #0ecfe013
 def _loss_terms(model: nn.Module, batch: Any, loss: Callable | None) -> tuple[Any, dict[str, torch.Tensor]]:
     "`(out, terms)`: `loss(model, batch)` if given (out is None), else the family protocol `model.loss_terms(batch, model(batch))`."
     if loss is not None: return None, dict(loss(model, batch))
     out = model(batch)
     return out, dict(model.loss_terms(batch, out))
 
-# %% ../nbs/04a_train.ipynb #0ecfe013
+# %% ../nbs/04a_train.ipynb #dbc9fc3d
 def _check_range(x: torch.Tensor, model: nn.Module, name: str = "data") -> None:
     "Bernoulli likelihood: pixel values must lie in [0, 1] (uint8 images must be divided by 255 first)."
     if getattr(model, "likelihood", None) != "bernoulli": return
@@ -105,7 +107,7 @@ def _batch_sampler(data: Any, batch_size: int, model: nn.Module) -> Callable[[np
     _check_range(x, model)
     return lambda rng, dev: x[torch.from_numpy(rng.integers(0, len(x), size=batch_size))].to(dev, torch.float32)
 
-# %% ../nbs/04a_train.ipynb #17e2ba6c
+# %% ../nbs/04a_train.ipynb #67574ed5
 class _RandomBatches:
     "The step schedule: batches drawn with replacement from a seeded NumPy generator."
     def __init__(self, data: Any, batch_size: int, model: nn.Module, seed: int, device: torch.device):
@@ -117,7 +119,7 @@ class _RandomBatches:
     def state_dict(self) -> dict: return {"rng": self.rng.bit_generator.state}
     def load_state_dict(self, state: dict) -> None: self.rng.bit_generator.state = state["rng"]
 
-# %% ../nbs/04a_train.ipynb #2f61f4dd
+# %% ../nbs/04a_train.ipynb #714af2f8
 def _as_rows(data: Any, name: str = "data") -> tuple[torch.Tensor, ...]:
     "An array or a tuple of arrays with equal first axes, as tensors (floats as float32, integers kept)."
     parts = tuple(data) if isinstance(data, (tuple, list)) else (data,)
@@ -131,7 +133,7 @@ def _as_rows(data: Any, name: str = "data") -> tuple[torch.Tensor, ...]:
         raise ValueError(f"the arrays of `{name}` have different numbers of rows: {[len(t) for t in out]}")
     return tuple(out)
 
-# %% ../nbs/04a_train.ipynb #714af2f8
+# %% ../nbs/04a_train.ipynb #ea178e31
 class _EpochBatches:
     "The epoch schedule: a seeded train/validation split, then a fresh shuffled pass over the training rows per epoch."
     def __init__(self, rows: tuple[torch.Tensor, ...], batch_size: int, val_fraction: float, seed: int, skip_single: bool):
@@ -160,7 +162,7 @@ class _EpochBatches:
     def load_state_dict(self, state: dict) -> None:
         self.gen.set_state(state["generator"]); self.order, self.pos = state["order"], state["pos"]
 
-# %% ../nbs/04a_train.ipynb #e0aae620
+# %% ../nbs/04a_train.ipynb #b0e59dd5
 class Regularizer:
     "Protocol for extra loss terms of `train_model`: weighted term per step, optional gradient orthogonalisation."
     name: str = "reg"
@@ -170,7 +172,7 @@ class Regularizer:
     def state_dict(self) -> dict: return {}
     def load_state_dict(self, state: dict) -> None: pass
 
-# %% ../nbs/04a_train.ipynb #b0e59dd5
+# %% ../nbs/04a_train.ipynb #c222a75c
 def project_conflicting(g_t: torch.Tensor,  # flat gradient of the regulariser
                         g_r: torch.Tensor,  # flat gradient of the reconstruction term
                        ) -> tuple[torch.Tensor, float, float]:
@@ -179,7 +181,7 @@ def project_conflicting(g_t: torch.Tensor,  # flat gradient of the regulariser
     if dot < 0 and nr2 > 0: g_t = g_t - (dot / nr2) * g_r
     return g_t, dot.item(), torch.dot(g_t, g_r).item()
 
-# %% ../nbs/04a_train.ipynb #00bdbfe8
+# %% ../nbs/04a_train.ipynb #275cf509
 def _check_finite(terms: dict, step: int, ckpt: Path | None) -> None:
     "Raise `FloatingPointError` naming the step and the loss terms that are NaN or ±inf (one device sync for all terms)."
     if not terms: return
@@ -196,7 +198,7 @@ def _flat_grad(loss: torch.Tensor, params: list, retain: bool = True) -> torch.T
     gs = torch.autograd.grad(loss, params, retain_graph=retain, allow_unused=True)
     return torch.cat([(torch.zeros_like(p) if g is None else g).reshape(-1) for g, p in zip(gs, params)])
 
-# %% ../nbs/04a_train.ipynb #275cf509
+# %% ../nbs/04a_train.ipynb #8377fc40
 def _orthogonalized_grads(terms: dict, orth: dict, params: list) -> dict[str, float]:
     "Set `p.grad` to g_R + projected g_T + g_other; returns the logged inner products before and after the projection."
     g_r = _flat_grad(terms["recon"], params)
@@ -209,7 +211,7 @@ def _orthogonalized_grads(terms: dict, orth: dict, params: list) -> dict[str, fl
         p.grad = flat[i:i + p.numel()].view_as(p).clone(); i += p.numel()
     return logs
 
-# %% ../nbs/04a_train.ipynb #e5c2bd38
+# %% ../nbs/04a_train.ipynb #c2700325
 def _train_step(model: nn.Module, batch: Any, step: int, loss: Callable | None, regularizers: Sequence,
                 opts: dict, params: list, ckpt: Path | None) -> tuple[dict, torch.Tensor, dict]:
     "One update; returns (all terms, their sum, auxiliary logs)."
@@ -229,7 +231,7 @@ def _train_step(model: nn.Module, batch: Any, step: int, loss: Callable | None, 
         aux = model.auxiliary_step(batch, out, opts); _check_finite(aux, step, ckpt); logs.update(aux)
     return {**terms, **orth}, total, logs
 
-# %% ../nbs/04a_train.ipynb #c2700325
+# %% ../nbs/04a_train.ipynb #073da95d
 def _validation_loss(model: nn.Module, batches: _EpochBatches, loss: Callable | None, chunk: int) -> float:
     "Mean summed loss over the validation rows, in eval mode and without gradients."
     was = model.training; model.eval(); total = 0.0
@@ -239,7 +241,7 @@ def _validation_loss(model: nn.Module, batches: _EpochBatches, loss: Callable | 
     model.train(was)
     return total / len(batches.val)
 
-# %% ../nbs/04a_train.ipynb #808b0c12
+# %% ../nbs/04a_train.ipynb #7af4cceb
 class _EarlyStopping:
     "Tracks the best validation loss and its weights; `update` says whether to stop."
     def __init__(self, model: nn.Module, patience: int | None, min_delta: float):
@@ -258,7 +260,7 @@ class _EarlyStopping:
     def state_dict(self) -> dict: return dict(vars(self))
     def load_state_dict(self, state: dict) -> None: vars(self).update(state)
 
-# %% ../nbs/04a_train.ipynb #4c46a569
+# %% ../nbs/04a_train.ipynb #4546aa44
 def _rng_state() -> dict:
     "The global random generators' states as plain data (lists, ints, tensors), so checkpoints load with `weights_only=True`."
     name, keys, pos, has_gauss, cached = np.random.get_state()
@@ -271,7 +273,7 @@ def _set_rng_state(state: dict) -> None:
     version, internal, gauss = state["python"]; random.setstate((version, tuple(internal), gauss))
     if state["cuda"] and torch.cuda.is_available(): torch.cuda.set_rng_state_all(state["cuda"])
 
-# %% ../nbs/04a_train.ipynb #4546aa44
+# %% ../nbs/04a_train.ipynb #59c67f8f
 def _data_identity(data: Any) -> dict:
     "What identifies the training data in a checkpoint: class, description and a hash of a few images, or shapes and a content hash."
     if _is_ground_truth(data):
@@ -297,7 +299,7 @@ def _config_diff(saved: dict, here: dict, prefix: str = "") -> list[str]:
         elif a != b: out.append(f"{prefix}{k}: {show(a)} in the checkpoint, {show(b)} here")
     return out
 
-# %% ../nbs/04a_train.ipynb #59c67f8f
+# %% ../nbs/04a_train.ipynb #2c92e045
 @dataclass
 class _Run:
     "Everything a training run carries from step to step, and what its checkpoint stores."
@@ -324,7 +326,7 @@ class _Run:
                          "batches": self.batches.state_dict(), "epoch_loss": list(self.epoch_loss),
                          "early_stopping": None if self.stopper is None else self.stopper.state_dict()}, self.ckpt)
 
-# %% ../nbs/04a_train.ipynb #efa78c3e
+# %% ../nbs/04a_train.ipynb #85b2fce7
 def _restore(self: _Run) -> int:
     "Load the checkpoint if its configuration matches this run's; returns the step to continue from."
     st = load_checkpoint(self.ckpt, map_location=next(self.model.parameters()).device)
@@ -340,9 +342,9 @@ def _restore(self: _Run) -> int:
     if self.stopper is not None: self.stopper.load_state_dict(st["early_stopping"])
     return st["step"]
 
-_Run.restore = _restore
+_as_method(_Run, "restore", _restore)
 
-# %% ../nbs/04a_train.ipynb #85b2fce7
+# %% ../nbs/04a_train.ipynb #21bf77cf
 def _optimizers(model: nn.Module, lr: float, weight_decay: float) -> dict[str, torch.optim.Optimizer]:
     "The model's own optimisers (`make_optimizers(lr)`) or Adam on all parameters; `weight_decay` on the main one."
     opts = model.make_optimizers(lr) if hasattr(model, "make_optimizers") else {"main": torch.optim.Adam(model.parameters(), lr=lr)}
@@ -352,7 +354,7 @@ def _optimizers(model: nn.Module, lr: float, weight_decay: float) -> dict[str, t
 
 def _has_batchnorm(model: nn.Module) -> bool: return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
 
-# %% ../nbs/04a_train.ipynb #0622571b
+# %% ../nbs/04a_train.ipynb #192b3e05
 def _schedule(model: nn.Module, data: Any, steps: int | None, epochs: int | None, batch_size: int, val_fraction: float,
               patience: int | None, seed: int, dev: torch.device) -> tuple[Any, int]:
     "The batch schedule and the total number of steps."
@@ -369,7 +371,7 @@ def _schedule(model: nn.Module, data: Any, steps: int | None, epochs: int | None
     batches = _EpochBatches(rows, batch_size, val_fraction, seed, skip_single=_has_batchnorm(model))
     return batches, check_positive(epochs, "epochs", integer=True) * batches.per_epoch
 
-# %% ../nbs/04a_train.ipynb #21bf77cf
+# %% ../nbs/04a_train.ipynb #441025f9
 def _setup(model, data, steps, epochs, batch_size, lr, weight_decay, regularizers, val_fraction, patience, min_delta,
            seed, device, checkpoint, resume) -> tuple[_Run, int]:
     "Check the arguments and build the run; returns it with its total number of steps."
@@ -391,7 +393,7 @@ def _setup(model, data, steps, epochs, batch_size, lr, weight_decay, regularizer
     stopper = None if epochs is None else _EarlyStopping(model, patience, min_delta)
     return _Run(model, _optimizers(model, lr, weight_decay), list(regularizers), batches, stopper, History(), config, ckpt), total
 
-# %% ../nbs/04a_train.ipynb #441025f9
+# %% ../nbs/04a_train.ipynb #540e5153
 def _end_epoch(run: _Run, step: int, seconds: float, loss: Callable | None, val_batch_size: int) -> tuple[dict, bool]:
     "Validate after an epoch, log the epoch's curves; returns (logs, stop?)."
     epoch = (step + 1) // run.batches.per_epoch - 1
@@ -406,7 +408,7 @@ def _end_epoch(run: _Run, step: int, seconds: float, loss: Callable | None, val_
     run.history.summary.update(best_epoch=run.stopper.best_epoch, best_val_loss=run.stopper.best_loss, stopped_early=stop)
     return logs, stop
 
-# %% ../nbs/04a_train.ipynb #540e5153
+# %% ../nbs/04a_train.ipynb #fecdedc1
 def train_model(model: nn.Module,  # any module; VAE-family models bring `loss_terms` (and optionally `make_optimizers`, `auxiliary_step`)
                 data: Any,  # ground-truth dataset or images (step schedule); an array or tuple of arrays (epoch schedule)
                 steps: int | None = None,  # total steps with batches drawn with replacement (including those before a resume)
@@ -445,7 +447,7 @@ def train_model(model: nn.Module,  # any module; VAE-family models bring `loss_t
     if run.stopper is not None: model.load_state_dict(run.stopper.best_model); model.eval()
     return run.history
 
-# %% ../nbs/04a_train.ipynb #71c33fe0
+# %% ../nbs/04a_train.ipynb #3e112e22
 def _loop(run: _Run, start: int, total: int, loss, params, log_every, checkpoint_every, val_batch_size, progress, callback) -> None:
     "The steps from `start` to `total`; an epoch run ends early when the early-stopping state says so."
     if run.history.summary.get("stopped_early"): return  # a resumed run that had already stopped
@@ -472,7 +474,7 @@ def _loop(run: _Run, start: int, total: int, loss, params, log_every, checkpoint
         if stop: break
     bar.close()
 
-# %% ../nbs/04a_train.ipynb #751cd711
+# %% ../nbs/04a_train.ipynb #2b54ded5
 def apply_in_batches(fn: Callable[[torch.Tensor], torch.Tensor],  # e.g. `model.encoder`, or a lambda around a model
                      x: Any,  # inputs (n, ...): numpy or torch
                      model: nn.Module,  # the module `fn` uses (put in eval mode; gives the device)

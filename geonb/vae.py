@@ -21,7 +21,7 @@ from .core import (CheckpointError, check_array, check_choice, check_positive, c
                         load_checkpoint, save_checkpoint, seed_everything, stable_hash)
 from .data import GroundTruthData, plot_image_grid
 from .gtn import conv_decoder, conv_encoder
-from .train import History, Regularizer, apply_in_batches, project_conflicting, train_model
+from .train import History, Regularizer, _as_method, apply_in_batches, project_conflicting, train_model
 
 # %% auto #0
 __all__ = ['Encoder', 'Decoder', 'gaussian_kl', 'VAE', 'BetaVAE', 'tc_decomposition', 'BetaTCVAE', 'permute_dims',
@@ -123,7 +123,11 @@ def _vae_loss_terms(self: VAE, x: torch.Tensor, out: dict) -> dict[str, torch.Te
     return {"recon": self.reconstruction(x, out["logits"]),
             "kl": self.beta * gaussian_kl(out["mu"], out["logvar"]).mean()}
 
-VAE.decode, VAE.decoder_input_weight, VAE.forward, VAE.reconstruction, VAE.loss_terms = _vae_decode, _vae_decoder_input_weight, _vae_forward, _vae_reconstruction, _vae_loss_terms
+_as_method(VAE, "decode", _vae_decode)
+_as_method(VAE, "decoder_input_weight", _vae_decoder_input_weight)
+_as_method(VAE, "forward", _vae_forward)
+_as_method(VAE, "reconstruction", _vae_reconstruction)
+_as_method(VAE, "loss_terms", _vae_loss_terms)
 
 # %% ../nbs/07_vae.ipynb #de60397c
 def _vae_main_parameters(self: VAE) -> list[nn.Parameter]:
@@ -132,7 +136,8 @@ def _vae_main_parameters(self: VAE) -> list[nn.Parameter]:
 def _vae_make_optimizers(self: VAE, lr: float = 1e-4) -> dict[str, torch.optim.Optimizer]:
     return {"main": torch.optim.Adam(self.main_parameters(), lr=lr, betas=(0.9, 0.999))}
 
-VAE.main_parameters, VAE.make_optimizers = _vae_main_parameters, _vae_make_optimizers
+_as_method(VAE, "main_parameters", _vae_main_parameters)
+_as_method(VAE, "make_optimizers", _vae_make_optimizers)
 
 # %% ../nbs/07_vae.ipynb #11b7ca81
 class BetaVAE(VAE):
