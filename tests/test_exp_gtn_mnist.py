@@ -10,7 +10,7 @@ NB = Path(__file__).resolve().parents[1] / "nbs" / "experiments" / "gtn_mnist.ip
 
 def test_gtn_mnist_tiny(tmp_path):
     params = {"size": "demo", "n_seeds": 2, "n_train": 400, "n_test": 400, "epochs": 1, "gtn_epochs": 3, "d_values": [2],
-              "classifier_epochs": 1, "n_classifier": 3000, "n_curve": 100, "n_id": 300, "labelings": "greedy_cosine", "jobs": 1}
+              "classifier_epochs": 3, "n_classifier": 5000, "n_curve": 100, "n_id": 300, "labelings": "greedy_cosine", "jobs": 1}
     run_dir = run_experiment(NB, params, tmp_path, progress=False)
     res = load_json(run_dir / "results.json")
     head = res["headline"]
