@@ -232,14 +232,17 @@ def _parse_value(text: str, name: str = "value") -> Any:
 
 # %% ../nbs/01_run.ipynb #d916acbd
 class _signals_as_interrupt:
-    "Within the block, SIGTERM raises KeyboardInterrupt like Ctrl-C (SIGINT) does, so runs are marked interrupted."
+    "Within the block, SIGTERM and SIGINT raise KeyboardInterrupt, so runs are marked interrupted (also when SIGINT was inherited as ignored)."
     def __enter__(self):
         def handler(signum, frame): raise KeyboardInterrupt(signal.Signals(signum).name)
-        self.old = None
-        if threading.current_thread() is threading.main_thread(): self.old = signal.signal(signal.SIGTERM, handler)
+        self.old = self.old_int = None
+        if threading.current_thread() is threading.main_thread():
+            self.old = signal.signal(signal.SIGTERM, handler)
+            self.old_int = signal.signal(signal.SIGINT, signal.default_int_handler)  # a shell's background job starts with SIGINT ignored
         return self
     def __exit__(self, *exc):
         if self.old is not None: signal.signal(signal.SIGTERM, self.old)
+        if self.old_int is not None: signal.signal(signal.SIGINT, self.old_int)
 
 # %% ../nbs/01_run.ipynb #95d1d8f8
 def _timeout_arg(text: str) -> float:
