@@ -236,7 +236,6 @@ class _KernelStderr:
         self.log, self.active, self.open_line = Path(log), False, False
     def __enter__(self):
         if threading.current_thread() is not threading.main_thread(): return self
-        self.log.parent.mkdir(parents=True, exist_ok=True)
         sys.stderr.flush()
         self.saved, (r, w) = os.dup(2), os.pipe()
         self.term = io.TextIOWrapper(io.FileIO(os.dup(self.saved), "w"), write_through=True, errors="replace")
@@ -248,16 +247,18 @@ class _KernelStderr:
         return self
     def _forward(self, r: int) -> None:
         "Split what arrives on the pipe at \\r and \\n: progress lines to the terminal, the rest to the log."
-        buf = ""
-        with self.log.open("a", encoding="utf-8", errors="replace") as log:
-            while chunk := os.read(r, 65536):
-                buf += chunk.decode("utf-8", errors="replace")
-                *parts, buf = re.split(r"(?<=[\r\n])", buf)
-                for part in parts:
-                    if PROGRESS_MARK in part:
-                        self.term.write("\r" + part.rstrip("\r\n") + ("\n" if part.endswith("\n") else ""))
-                        self.open_line = not part.endswith("\n")
-                    elif part.strip(): log.write(part if part.endswith("\n") else part + "\n"); log.flush()
+        buf, log = "", None  # the log file is made when the first message comes (a run refused up front makes none)
+        while chunk := os.read(r, 65536):
+            buf += chunk.decode("utf-8", errors="replace")
+            *parts, buf = re.split(r"(?<=[\r\n])", buf)
+            for part in parts:
+                if PROGRESS_MARK in part:
+                    self.term.write("\r" + part.rstrip("\r\n") + ("\n" if part.endswith("\n") else ""))
+                    self.open_line = not part.endswith("\n")
+                elif part.strip():
+                    if log is None: self.log.parent.mkdir(parents=True, exist_ok=True); log = self.log.open("a", encoding="utf-8", errors="replace")
+                    log.write(part if part.endswith("\n") else part + "\n"); log.flush()
+        if log is not None: log.close()
         os.close(r)
     def __exit__(self, *exc):
         if not self.active: return

@@ -68,20 +68,26 @@ def pages(root: Path = ROOT) -> list[Page]:
     return out
 
 
-def processed(sources: list[Path], root: Path = ROOT) -> dict[Path, Path]:
-    "nbdev's docs processing of the library notebooks and the home page: source -> processed copy (missing if it failed)."
-    import os
+def processed(sources: list[Path], dest: Path, root: Path = ROOT) -> dict[Path, Path]:
+    "nbdev's docs processing of each library notebook and the home page into `dest`: source -> processed copy."
+    import contextlib, io, os, warnings
     from nbdev.serve import proc_nbs
-    cwd = os.getcwd(); os.chdir(root)
-    try: cache = Path(proc_nbs(str(root / "nbs"), n_workers=0))
-    except Exception as e:
-        print(f"warning: nbdev's processing failed ({type(e).__name__}: {e}); pages show the notebooks as they are", file=sys.stderr)
-        return {}
+    cwd, out = os.getcwd(), {}
+    dest.mkdir(parents=True, exist_ok=True); os.chdir(root)
+    try:
+        for s in sources:  # one at a time: a notebook that fails to process is shown as it is, the others processed
+            log = io.StringIO()
+            try:
+                with contextlib.redirect_stderr(log), contextlib.redirect_stdout(log), warnings.catch_warnings():
+                    warnings.simplefilter("ignore")
+                    cache = Path(proc_nbs(str(root / "nbs"), file_glob=s.name, n_workers=0))
+            except Exception as e:
+                print(f"warning: nbdev's processing of {s.name} failed ({type(e).__name__}: {str(e).splitlines()[0][:200]}); "
+                      "its page shows the notebook as it is", file=sys.stderr)
+                continue
+            p = cache / s.relative_to(root / "nbs")
+            if p.exists(): shutil.copy(p, dest / s.name); out[s] = dest / s.name
     finally: os.chdir(cwd)
-    out = {}
-    for s in sources:
-        p = cache / s.relative_to(root / "nbs")
-        if p.exists(): out[s] = p
     return out
 
 
@@ -102,11 +108,29 @@ def _without_tests(src: str) -> str:
         if isinstance(st, ast.ImportFrom) and (st.module or "").startswith("fastcore.test"): return True
         return (isinstance(st, ast.Expr) and isinstance(st.value, ast.Call) and isinstance(st.value.func, ast.Name)
                 and st.value.func.id.startswith("test_"))
+    def bodies(st):
+        out = [getattr(st, k) for k in ("body", "orelse", "finalbody") if getattr(st, k, None)]
+        return out + [h.body for h in getattr(st, "handlers", [])] + [c.body for c in getattr(st, "cases", [])]
+    def visit(stmts) -> tuple[bool, list]:
+        "(whether `stmts` holds only tests, the statements to drop); a compound statement of tests only is dropped whole."
+        marks, all_tests = [], True
+        for st in stmts:
+            if is_test(st): marks.append(st); continue
+            if isinstance(st, ast.Try) and st.handlers and all(visit(h.body)[0] for h in st.handlers):
+                marks.append(st); continue  # try: ...; except E: test_eq(...) checks that something raises: a test
+            subs = [] if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else bodies(st)
+            seen = [visit(b) for b in subs]
+            if subs and all(a for a, _ in seen): marks.append(st); continue
+            all_tests = False
+            for a, m in seen:
+                if not a: marks += m  # a body left with other statements; a body of tests only stays (it cannot be empty)
+        return all_tests, marks
+    drop_nodes = visit(tree.body)[1]
     lines = src.splitlines(keepends=True)
     offs = [0]
     for l in lines: offs.append(offs[-1] + len(l))
     pos = lambda ln, col: offs[ln - 1] + len(lines[ln - 1].encode()[:col].decode(errors="ignore"))
-    drop = [(pos(st.lineno, st.col_offset), pos(st.end_lineno, st.end_col_offset)) for st in tree.body if is_test(st)]
+    drop = sorted((pos(st.lineno, st.col_offset), pos(st.end_lineno, st.end_col_offset)) for st in drop_nodes)
     for a, b in reversed(drop):
         line_start = src.rfind("\n", 0, a) + 1
         if not src[line_start:a].strip() and src[b:b + 1] == "\n": a, b = line_start, b + 1  # a whole line: drop it
@@ -274,7 +298,7 @@ def prepare(src: Path, root: Path = ROOT) -> list[Page]:
     "Write the Sphinx project for the site into `src`: tidied notebooks, section pages, conf.py."
     import nbformat
     all_pages = pages(root)
-    proc = processed([p.source for p in all_pages if p.section in ("home", "library")], root)
+    proc = processed([p.source for p in all_pages if p.section in ("home", "library")], src.parent / "proc", root)
     tidied, targets = {}, {}
     for p in all_pages:
         nb = nbformat.read(proc.get(p.source, p.source), as_version=4)
