@@ -246,20 +246,11 @@ def callbacks(*fns: Callable[[int, dict], Any]) -> Callable[[int, dict], None]:
 # %% ../nbs/12_results.ipynb #16b301d3
 PROGRESS_MARK = "geonb>"  # the start of every `progress` line: how geonb-run tells them from other output
 
-class _Tee:
-    "A text stream writing to several streams (the notebook's stderr and the process's own)."
-    def __init__(self, *streams): self.streams = streams
-    def write(self, s: str) -> int:
-        for f in self.streams: f.write(s)
-        return len(s)
-    def flush(self) -> None:
-        for f in self.streams: f.flush()
-
 def _progress_stream():
-    "sys.stderr; under geonb-run (GEONB_PROGRESS=1) in a kernel, also the process's stderr, which geonb-run shows."
+    "sys.stderr; under geonb-run (GEONB_PROGRESS=1) in a kernel, the process's own stderr, which geonb-run shows."
     import os
     if os.environ.get("GEONB_PROGRESS") == "1" and sys.__stderr__ is not None and sys.stderr is not sys.__stderr__:
-        return _Tee(sys.stderr, sys.__stderr__)
+        return sys.__stderr__  # ipykernel also copies what reaches this file descriptor into the notebook
     return sys.stderr
 
 # %% ../nbs/12_results.ipynb #855a623d

@@ -233,7 +233,7 @@ def parse_yaml(text: str,  # YAML 1.2 text: one document
 class _KernelStderr:
     "Within the block, fd 2 (inherited by the kernel) goes to a pipe: `progress` lines reach the terminal, the rest `log`."
     def __init__(self, log: Path):
-        self.log, self.active, self.open_line = Path(log), False, False
+        self.log, self.active, self.open_line = Path(log).resolve(), False, False  # papermill changes the working folder
     def __enter__(self):
         if threading.current_thread() is not threading.main_thread(): return self
         sys.stderr.flush()

@@ -110,7 +110,7 @@ CHROMIUM = os.environ.get("GEONB_CHROMIUM", "/usr/bin/chromium")
 @pytest.mark.skipif(not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)),
                     reason=f"no Chromium at {CHROMIUM} (apt-get install -y chromium, as .ci/run does)")
 def test_docs_search_in_a_browser(site):
-    "Type `train_model` into the docs' search, follow the first hit, land on its documentation."
+    "Type `train_model` into the docs' search, follow the hit named train_model, land on its documentation."
     sync_api = pytest.importorskip("playwright.sync_api")
     site, _ = site
     shots = ROOT / "test-output" / "docs"; shots.mkdir(parents=True, exist_ok=True)
@@ -125,11 +125,11 @@ def test_docs_search_in_a_browser(site):
             box = page.locator("input[name='q']:visible").first
             box.wait_for(state="visible"); box.fill("train_model"); box.press("Enter")
             page.wait_for_url(re.compile(r"search\.html"))
-            hit = page.locator("#search-results ul.search li a").first
+            hit = page.locator("#search-results ul.search li a", has_text="train_model").first  # the symbol's own hit
             hit.wait_for(state="visible", timeout=60_000)
             page.screenshot(path=str(shots / "search.png"))
             hit.click(); page.wait_for_load_state()
-            assert "04a_train.html" in page.url, f"the first hit for train_model opened {page.url}"
+            assert "04a_train.html#" in page.url, f"the hit for train_model opened {page.url}"
             doc = page.locator("#api-train-model")
             assert doc.count() == 1 and "def train_model(" in doc.inner_text(), "the hit shows train_model's documentation"
             doc.scroll_into_view_if_needed(); page.screenshot(path=str(shots / "train_model.png"))
