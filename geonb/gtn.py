@@ -498,5 +498,5 @@ def class_coverage(predicted,  # (m,) class labels a classifier assigned to gene
         raise ValueError(f"`predicted` must hold integer labels in [0, {n_classes}), got {y.dtype} in [{y.min()}, {y.max()}]")
     shares = np.bincount(y, minlength=n_classes) / len(y)
     nz = shares[shares > 0]
-    return {"coverage": float((shares >= min_share).mean()),
+    return {"class_coverage": float((shares >= min_share).mean()),
             "entropy": max(0.0, float(-(nz * np.log(nz)).sum() / np.log(n_classes))), "class_shares": shares.tolist()}
