@@ -64,14 +64,16 @@ def test_verdicts_follow_the_claims_file(run):
 
 
 def test_checkpoints_and_resume(run, tmp_path):
-    "Started again into the same folder with a larger epoch cap, each autoencoder continues from its checkpoint: one more epoch, not two."
+    """An interrupted run, started again into its folder, continues each network from its checkpoint. Simulated: the scores and
+    the GTN checkpoints (trained on the codes of the one-epoch autoencoder) are removed and the epoch cap raised to 2; the
+    autoencoder and the VAE must then run one more epoch each, not two."""
     import papermill as pm
     rd, _ = run
     assert (rd / "ckpt_ae_d5_seed0.pt").exists() and (rd / "ckpt_vae_d5_seed0.pt").exists() and (rd / "ckpt_gtn_greedy_cosine_d5_seed0.pt").exists()
     first = load_json(rd / "scores_d5_seed0_compare.json")
     assert first["autoencoder"]["epochs"] == 1 and first["autoencoder"]["epochs_run_here"] == 1, first["autoencoder"]
-    for f in rd.glob("scores_*.json"): f.unlink()
-    pm.execute_notebook(str(NB), str(tmp_path / "again.ipynb"), parameters={**TINY, "n_seeds": 1, "max_epochs": 2, "out_dir": str(rd)},
+    for f in [*rd.glob("scores_*.json"), *rd.glob("ckpt_gtn_*.pt")]: f.unlink()
+    pm.execute_notebook(str(NB), str(tmp_path / "again.ipynb"), parameters={**TINY, "max_epochs": 2, "out_dir": str(rd)},
                         cwd=str(tmp_path), progress_bar=False)
     again = load_json(rd / "scores_d5_seed0_compare.json")
     assert again["autoencoder"]["epochs"] == 2 and again["autoencoder"]["epochs_run_here"] == 1, again["autoencoder"]
