@@ -191,7 +191,6 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                                'geonb.metrics.histogram_discretize': ('metrics.html#histogram_discretize', 'geonb/metrics.py'),
                                'geonb.metrics.mig': ('metrics.html#mig', 'geonb/metrics.py'),
                                'geonb.metrics.mutual_info_matrix': ('metrics.html#mutual_info_matrix', 'geonb/metrics.py'),
-                               'geonb.metrics.paired_difference': ('metrics.html#paired_difference', 'geonb/metrics.py'),
                                'geonb.metrics.plot_dci_importance': ('metrics.html#plot_dci_importance', 'geonb/metrics.py'),
                                'geonb.metrics.plot_mi_matrix': ('metrics.html#plot_mi_matrix', 'geonb/metrics.py'),
                                'geonb.metrics.sample_codes': ('metrics.html#sample_codes', 'geonb/metrics.py'),
