@@ -126,7 +126,7 @@ def _as_rows(data: Any, name: str = "data") -> tuple[torch.Tensor, ...]:
     if not parts: raise ValueError(f"`{name}` is empty: give an array or a tuple of arrays")
     out = []
     for i, p in enumerate(parts):
-        t = to_tensor(check_array(p, name if len(parts) == 1 else f"{name}[{i}]", min_rows=2), name, dtype=None)  # strided/read-only arrays copied
+        t = to_tensor(check_array(p, name if len(parts) == 1 else f"{name}[{i}]", min_rows=2), name, dtype=None).detach()  # data, not parameters
         out.append(t.float() if t.is_floating_point() or t.dtype == torch.bool else t.long())
     if len({len(t) for t in out}) > 1:
         raise ValueError(f"the arrays of `{name}` have different numbers of rows: {[len(t) for t in out]}")
@@ -288,11 +288,14 @@ def _data_identity(data: Any) -> dict:
             "hash": stable_hash(*rows)}
 
 def _model_config(model: nn.Module) -> dict:
-    "`model.config()` (VAE family) or a `config` dict attribute, else the class name; plus every leaf layer (so an activation swap shows)."
+    "`model.config()` for models of the VAE family; for other modules a `config` dict attribute, or just the class name."
     cfg = getattr(model, "config", None)
     cfg = cfg() if callable(cfg) else cfg
-    cfg = dict(cfg) if isinstance(cfg, dict) else {"class": type(model).__name__}
-    return {**cfg, "layers": [f"{name or type(model).__name__}: {m!r}" for name, m in model.named_modules() if not list(m.children())]}
+    return cfg if isinstance(cfg, dict) else {"class": type(model).__name__}
+
+def _layers(model: nn.Module) -> list[str]:
+    "Every leaf layer of `model` with its settings, e.g. `'1: ReLU()'`: an activation or layer swapped shows in a checkpoint's configuration."
+    return [f"{name or type(model).__name__}: {m!r}" for name, m in model.named_modules() if not list(m.children())]
 
 def _callable_config(fn: Any) -> Any:
     "What identifies a loss function or regulariser in a checkpoint: its `config()` if it has one, else its qualified name."
@@ -416,7 +419,7 @@ def _setup(model, data, steps, epochs, batch_size, lr, weight_decay, regularizer
     seed_everything(seed)
     train = {"seed": seed, "batch_size": batch_size, "lr": lr, **({"weight_decay": weight_decay} if weight_decay else {}),
              **({} if epochs is None else {"val_fraction": val_fraction, "patience": patience, "min_delta": min_delta})}
-    config = None if ckpt is None else {"train": train, "data": _data_identity(data), "model": _model_config(model),
+    config = None if ckpt is None else {"train": train, "data": _data_identity(data), "model": _model_config(model), "layers": _layers(model),
                                         "loss": "model.loss_terms" if loss is None else _callable_config(loss),
                                         "regularizers": [_callable_config(r) for r in regularizers]}
     stopper = None if epochs is None else _EarlyStopping(model, patience, min_delta)
