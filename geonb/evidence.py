@@ -50,7 +50,7 @@ def sign_flip_p_value(differences: Any,  # paired differences treated − contro
                      ) -> float:
     "Two-sided sign-flip permutation p-value of the mean difference (exact up to `EXACT_MAX_PAIRS` pairs)."
     d = np.asarray(check_array(differences, "differences", ndim=1), float)
-    if np.all(d == 0): return 1.0
+    if np.all(d == 0) or len(d) == 1: return 1.0  # one pair: both sign patterns are as extreme
     exact = len(d) <= EXACT_MAX_PAIRS
     res = scipy.stats.permutation_test((d,), lambda x, axis: np.mean(x, axis=axis), permutation_type="samples",
                                        vectorized=True, n_resamples=np.inf if exact else 100_000,
