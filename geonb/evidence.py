@@ -50,7 +50,7 @@ def sign_flip_p_value(differences: Any,  # paired differences treated − contro
                      ) -> float:
     "Two-sided sign-flip permutation p-value of the mean difference (exact up to `EXACT_MAX_PAIRS` pairs)."
     d = np.asarray(check_array(differences, "differences", ndim=1), float)
-    if np.all(d == 0): return 1.0
+    if np.all(d == 0) or len(d) == 1: return 1.0  # one pair: both sign patterns are as extreme
     exact = len(d) <= EXACT_MAX_PAIRS
     res = scipy.stats.permutation_test((d,), lambda x, axis: np.mean(x, axis=axis), permutation_type="samples",
                                        vectorized=True, n_resamples=np.inf if exact else 100_000,
@@ -291,7 +291,9 @@ def provenance(experiment: str | os.PathLike | None = None,  # experiment name (
         template = (Path(e) if e.endswith(".ipynb") or os.sep in e else p.parent / f"{e}.ipynb").resolve()
     where = template.parent if template is not None else Path(geonb.__file__).resolve().parent
     dirty = _git("status", "--porcelain", "--", str(template), cwd=where) if template is not None else None
-    return {"template": template.name if template is not None else None, "git_commit": _git("rev-parse", "HEAD", cwd=where),
+    last = _git("log", "-1", "--format=%H", "--", str(template), cwd=where) if template is not None else None
+    return {"template": template.name if template is not None else None, "template_commit": last or None,
+            "git_commit": _git("rev-parse", "HEAD", cwd=where),
             "template_modified": None if dirty is None else bool(dirty),
             "claims_sha256": hashlib.sha256(p.read_bytes()).hexdigest()[:12],
             "rules": {k: rule_hash(c) for k, c in load_claims(p).items()}, "geonb_version": geonb.__version__}

@@ -9,6 +9,8 @@ from typing import Any
 import numpy as np
 import torch
 from scipy import linalg
+from scipy.spatial.distance import cdist
+from sklearn.neighbors import NearestNeighbors
 from torch import nn
 
 from .core import check_array, check_positive
@@ -16,7 +18,7 @@ from .gtn import _as_images, class_coverage, knn_precision_recall
 from .train import apply_in_batches
 
 # %% auto #0
-__all__ = ['LeNet', 'image_features', 'predict_classes', 'frechet_distance', 'sample_quality']
+__all__ = ['LeNet', 'image_features', 'predict_classes', 'frechet_distance', 'density_coverage', 'sample_quality']
 
 # %% ../nbs/10_quality.ipynb #a4c4043f
 class LeNet(nn.Module):
@@ -63,17 +65,33 @@ def _trace_sqrt_product(cov_a: np.ndarray, cov_b: np.ndarray) -> float:
     root_a = (v * np.sqrt(np.clip(w, 0, None))) @ v.T
     return float(np.sqrt(np.clip(linalg.eigvalsh(root_a @ cov_b @ root_a), 0, None)).sum())
 
+# %% ../nbs/10_quality.ipynb #7fad3362
+def density_coverage(real: Any,  # (n, D) real features
+                     fake: Any,  # (m, D) generated features
+                     k: int = 5,  # neighbourhood size of the real images' balls (Naeem et al.: 5)
+                    ) -> tuple[float, float]:
+    "Density and coverage (Naeem et al. 2020) of `fake` against `real`, from the balls around each real point reaching its k-th real neighbour."
+    real = np.asarray(check_array(real, "real", ndim=2, min_rows=2), np.float64); fake = np.asarray(check_array(fake, "fake", ndim=2, min_rows=1), np.float64)
+    if real.shape[1] != fake.shape[1]: raise ValueError(f"`real` and `fake` must have the same dimension, got {real.shape[1]} and {fake.shape[1]}")
+    k = check_positive(k, "k", integer=True)
+    if k >= len(real): raise ValueError(f"`k` must be smaller than the number of real points, got k={k} for {len(real)}")
+    radius = NearestNeighbors(n_neighbors=k + 1).fit(real).kneighbors(real)[0][:, -1]  # the point itself is its own 0th neighbour
+    inside = cdist(fake, real) <= radius[None]  # (m, n)
+    return float(inside.sum() / (k * len(fake))), float(inside.any(0).mean())
+
 # %% ../nbs/10_quality.ipynb #73bb0c71
 def sample_quality(net: LeNet,  # the trained measuring classifier
                    real: Any,  # (n, 28, 28) real (held-out) images
                    images: Any,  # (m, 28, 28) images to score
                    k: int = 3,  # neighbourhood size of the kNN precision/recall
                    real_features: np.ndarray | None = None,  # precomputed `image_features(net, real)`
+                   density_k: int = 5,  # neighbourhood size of density and coverage (Naeem et al.: 5)
                   ) -> dict[str, float]:
-    "Fréchet distance, kNN precision and recall in the classifier's features, class coverage and entropy of its predictions."
+    "Fréchet distance, kNN precision/recall, density and coverage in the classifier's features; class coverage and entropy of its predictions."
     fr = image_features(net, real) if real_features is None else check_array(real_features, "real_features", ndim=2)
     fg = image_features(net, images)
     precision, recall = knn_precision_recall(fr, fg, k)
+    density, coverage = density_coverage(fr, fg, density_k)
     cover = class_coverage(predict_classes(net, images), net.config["n_classes"])
-    return {"frechet": frechet_distance(fr, fg), "precision": precision, "recall": recall,
-            "coverage": cover["coverage"], "entropy": cover["entropy"]}
+    return {"frechet": frechet_distance(fr, fg), "precision": precision, "recall": recall, "density": density, "coverage": coverage,
+            "class_coverage": cover["class_coverage"], "entropy": cover["entropy"]}

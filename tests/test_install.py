@@ -37,12 +37,12 @@ def test_wheel_install_base_then_experiments(wheel, tmp_path):
     sh([py, "-m", "pip", "install", "-q", TORCH], cwd=user)
     sh([py, "-m", "pip", "install", "-q", wheel], cwd=user)
     # the plain install: every library module imports, and none of the experiment tools came with it
-    # (filelock is not checked: PyTorch itself requires it)
+    # (filelock and pyyaml are not checked: PyTorch and diffusers (huggingface-hub) require them)
     code = textwrap.dedent("""
         import importlib, importlib.util, json, pkgutil, geonb
         mods = [m.name for m in pkgutil.iter_modules(geonb.__path__) if m.name not in ("_modidx", "run", "experiments")]
         for m in mods: importlib.import_module("geonb." + m)
-        absent = [p for p in ("papermill", "pandas", "yaml", "ipykernel", "ipywidgets", "nbdev") if importlib.util.find_spec(p)]
+        absent = [p for p in ("papermill", "pandas", "ipykernel", "ipywidgets", "nbdev") if importlib.util.find_spec(p)]
         from geonb.results import list_experiments, experiments_dir
         print(json.dumps({"mods": mods, "present": absent, "experiments": list_experiments(), "dir": str(experiments_dir())}))
     """)
