@@ -116,8 +116,8 @@ def _without_tests(src: str) -> str:
         marks, all_tests = [], True
         for st in stmts:
             if is_test(st): marks.append(st); continue
-            if isinstance(st, ast.Try) and st.handlers and all(visit(h.body)[0] for h in st.handlers):
-                marks.append(st); continue  # try: ...; except E: test_eq(...) checks that something raises: a test
+            if isinstance(st, ast.Try) and ((st.handlers and all(visit(h.body)[0] for h in st.handlers)) or visit(st.body)[0]):
+                marks.append(st); continue  # try: ... except E: test_eq(...) checks that something raises; try: test_...() finally: ...
             subs = [] if isinstance(st, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)) else bodies(st)
             seen = [visit(b) for b in subs]
             if subs and all(a for a, _ in seen): marks.append(st); continue
