@@ -9,7 +9,6 @@ from typing import Any, Callable, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
-import scipy.stats
 from joblib import Parallel, delayed
 from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.metrics import mutual_info_score
@@ -21,7 +20,7 @@ from .core import check_array, check_choice, check_memory, check_positive, check
 # %% auto #0
 __all__ = ['ALL_METRICS', 'histogram_discretize', 'factor_entropies', 'mutual_info_matrix', 'mig', 'sap_score_matrix', 'sap',
            'dci_disentanglement', 'dci_completeness', 'dci_importance', 'dci', 'sample_codes', 'factor_vae_score',
-           'evaluate', 'plot_mi_matrix', 'plot_dci_importance', 'paired_difference']
+           'evaluate', 'plot_mi_matrix', 'plot_dci_importance']
 
 # %% ../nbs/08_metrics.ipynb #7605146c
 def _check_codes(codes, name: str = "codes", min_dims: int = 2) -> np.ndarray:
@@ -383,23 +382,3 @@ def plot_dci_importance(importance: np.ndarray,  # importance matrix R (D, K) fr
     R = _check_importance(importance)
     title = f"DCI importance (D = {dci_disentanglement(R):.2f}, C = {dci_completeness(R):.2f})"
     return _heatmap(R, title, "feature importance", factor_names, ax, None)
-
-# %% ../nbs/08_metrics.ipynb #1201bf06
-def paired_difference(treated: Sequence[float],  # metric per seed with the treatment (e.g. with TopDis)
-                      control: Sequence[float],  # the same metric per seed without it, same seed order
-                      confidence: float = 0.95,  # level of the bootstrap interval
-                      n_boot: int = 10_000,  # bootstrap resamples
-                      seed: int = 0,  # seed of the bootstrap resampling
-                     ) -> dict:
-    "Mean paired difference treated − control, its percentile bootstrap interval and the Wilcoxon signed-rank p."
-    t = np.asarray(check_array(treated, "treated", ndim=1, min_rows=2), float)
-    c = np.asarray(check_array(control, "control", ndim=1, min_rows=2), float); check_same_length(treated=t, control=c)
-    if not 0 < confidence < 1: raise ValueError(f"`confidence` must be in (0, 1), got {confidence!r}")
-    n_boot = check_positive(n_boot, "n_boot", integer=True)
-    d = t - c
-    means = d[np.random.default_rng(seed).integers(0, len(d), (n_boot, len(d)))].mean(1)
-    lo, hi = np.quantile(means, [(1 - confidence) / 2, (1 + confidence) / 2])
-    p = 1.0 if np.all(d == 0) else float(scipy.stats.wilcoxon(d).pvalue)
-    return {"n": len(d), "mean": float(d.mean()), "ci_low": float(lo), "ci_high": float(hi), "confidence": confidence,
-            "wilcoxon_p": p, "differences": d.tolist()}
-
