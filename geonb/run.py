@@ -162,9 +162,9 @@ def _write_text(path: Path, text: str) -> None:
 # %% ../nbs/01_run.ipynb #c56bbfd3
 def _attempt(notebook: Path, parameters: dict, work: Path, run_dir: Path, kernel_name, progress, log_output, timeout) -> None:
     "Execute `notebook` with `out_dir=work` (files already there stay); mark it done.json, or interrupted.txt / error.txt and raise."
-    for f in (_DONE, "interrupted.txt", "error.txt"): (work / f).unlink(missing_ok=True)
-    if (work / notebook.name).is_symlink(): (work / notebook.name).unlink()  # papermill would write through it
     _write_text(work / "parameters.json", json.dumps({"format": 2, "notebook": str(notebook), "parameters": parameters}, indent=2, allow_nan=True) + "\n")
+    for f in (_DONE, "interrupted.txt", "error.txt"): (work / f).unlink(missing_ok=True)  # after `format`: never an unmarked legacy folder
+    if (work / notebook.name).is_symlink(): (work / notebook.name).unlink()  # papermill would write through it
     try:
         pm.execute_notebook(str(notebook), str(work / notebook.name), parameters={**parameters, "out_dir": str(work.resolve())},
                             kernel_name=kernel_name, cwd=str(work), progress_bar=progress, log_output=log_output,
