@@ -37,6 +37,6 @@ notebooks: install
 	$(PY) tests/scripts/execute_notebooks.py
 	$(PY) tests/scripts/make_readme.py
 
-# Static HTML docs without Quarto: _site/index.html links every notebook page in reading order.
+# The docs site (Sphinx + myst-nb + PyData theme, offline, with search): open _site/index.html.
 docs: install
 	$(PY) tests/scripts/make_docs.py --out _site

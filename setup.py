@@ -15,6 +15,9 @@ py_versions = '3.10 3.11 3.12 3.13'.split()
 
 requirements = cfg.get('requirements', '').split()
 dev_requirements = cfg.get('dev_requirements', '').split()
+extras = {k: cfg.get(f'{k}_requirements', '').split() for k in ('experiments', 'widgets', 'docs')}
+extras = {k: v for k, v in extras.items() if v}
+extras['dev'] = sorted(set(dev_requirements + sum(extras.values(), [])))
 lic = licenses.get(cfg['license'].lower(), cfg['license'])
 min_python = cfg['min_python']
 
@@ -26,10 +29,14 @@ setuptools.setup(
                  'Natural Language :: ' + cfg['language'].title()]
                + ['Programming Language :: Python :: ' + o for o in py_versions[py_versions.index(min_python):]],
     url=f"https://github.com/{cfg['user']}/{cfg['repo']}",
-    packages=setuptools.find_packages(include=['geonb', 'geonb.*']),
+    # The experiment notebooks (and their claims file) ship as the data of `geonb.experiments`, read from
+    # nbs/experiments/ where they are written: `geonb-run --list` names them, `geonb-run NAME` runs one.
+    packages=setuptools.find_packages(include=['geonb', 'geonb.*']) + ['geonb.experiments'],
+    package_dir={'geonb.experiments': 'nbs/experiments'},
+    package_data={'geonb.experiments': ['*.ipynb', '*.yaml']},
     include_package_data=True,
     install_requires=requirements,
-    extras_require={'dev': dev_requirements},
+    extras_require=extras,
     python_requires='>=' + min_python,
     long_description=open('README.md', encoding='utf-8').read(),
     long_description_content_type='text/markdown',

@@ -522,8 +522,8 @@ def plot_image_grid(rows: Sequence[Any],  # list of image stacks (m_i, C, H, W) 
                 im = r[j].transpose(1, 2, 0)
                 ax.imshow(im[..., 0] if im.shape[-1] == 1 else im, cmap="gray", vmin=0, vmax=1, interpolation="nearest")
         if row_labels: axes[i, 0].set_ylabel(row_labels[i], rotation=0, ha="right", va="center")
-    if title: fig.suptitle(title)
-    fig.tight_layout(pad=0.2)
+    if title: fig.suptitle(title, y=1 - 0.05 / fig.get_figheight(), va="top")
+    fig.tight_layout(pad=0.2, rect=(0, 0, 1, 1 - 0.4 / fig.get_figheight()) if title else None)  # the title above the rows, not over them
     return fig
 
 # %% ../nbs/06_data.ipynb #646917f2

@@ -256,6 +256,18 @@ class GTNFit:
     history: dict
     clusters: np.ndarray | None = None  # k-means cluster of each data point (mixture source)
 
+    def __repr__(self) -> str:
+        "One line: the network, the pairs and how training ended (not the arrays)."
+        cfg, h = self.model.config, self.history
+        net = f"GTN {cfg['dim']}→{cfg['out_dim']}, hidden {list(cfg['hidden'])}" + (", batchnorm" if cfg["batchnorm"] else "")
+        src = f", {cfg['n_components']}-component source" if cfg.get("n_components", 1) > 1 else ""
+        methods = ", ".join(sorted({l.method for l in self.labelings}))
+        s = getattr(h, "summary", {}) or {}
+        train = [f"{len(h['epoch'])} epochs" if "epoch" in h else ""]
+        if "best_val_loss" in s: train.append(f"best val MSE {s['best_val_loss']:.4g} at epoch {s.get('best_epoch')}")
+        if s.get("stopped_early"): train.append("stopped early")
+        return f"GTNFit({net}{src}; {len(self.idx)} pairs labeled by {methods}; " + ", ".join(t for t in train if t) + ")"
+
     def sample(self, n: int, seed: int | None = None) -> np.ndarray:
         "Generate `n` points."
         return self.model.sample(n, seed)

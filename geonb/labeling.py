@@ -267,6 +267,13 @@ class Labeling:
     key: str
     from_cache: bool = False
 
+    def __repr__(self) -> str:
+        "One line: method, size, cache key and the scalar diagnostics (not the label array)."
+        diag = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in self.diagnostics.items()
+                         if isinstance(v, (int, float)) and not isinstance(v, bool))
+        return (f"Labeling({self.method}, {len(self.idx)} labels, key {self.key}{', from cache' if self.from_cache else ''}"
+                + (f"; {diag}" if diag else "") + ")")
+
 # %% ../nbs/04_labeling.ipynb #b94a19d1
 LABELING_METHODS = {"exact_1d": label_1d_exact, "greedy_cosine": greedy_cosine_labels,
                     "direction_radius": direction_radius_labels, "assignment": assignment_labels}

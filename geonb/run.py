@@ -19,7 +19,7 @@ from tqdm.auto import tqdm
 from .core import atomic_write, load_json, save_figure
 
 # %% auto #0
-__all__ = ['notebook_parameters', 'check_parameters', 'run_id', 'run_status', 'RunLockedError', 'run_experiment',
+__all__ = ['DEMO_NOTE', 'notebook_parameters', 'check_parameters', 'run_id', 'run_status', 'RunLockedError', 'run_experiment',
            'headline_table', 'parse_yaml', 'geonb_run_cli', 'expand_grid', 'load_grid', 'sweep', 'collect', 'summarize',
            'geonb_sweep_cli']
 
@@ -234,15 +234,21 @@ def run_experiment(notebook: str | Path,  # experiment notebook (with a `paramet
         return _execute(notebook, parameters, exp_dir, run_dir, in_place, kernel_name, progress, log_output, timeout)
     finally: lock.release()
 
+# %% ../nbs/01_run.ipynb #ff1be4c4
+import time
+from .results import (PROGRESS_MARK, describe_experiment, find_experiment, flatten_per_seed, format_description,
+                           headline_text, list_experiments)
+
 # %% ../nbs/01_run.ipynb #d07abe03
 def headline_table(run_dirs: Sequence[str | Path],  # run folders containing results.json
+                   max_items: int | None = 4,  # headline numbers shown per run (None: all)
                   ) -> str:
-    "A Markdown table of each run's `headline` numbers (one row per run)."
+    "A Markdown table of each run's `headline` numbers, rounded to 3 significant figures (one row per run)."
     rows = []
     for d in map(Path, run_dirs):
         status = run_status(d)
         head = (_read_results(d) or {}).get("headline") if status == "done" else None
-        cells = ", ".join(f"{k}={v:.4g}" if isinstance(v, (int, float)) else f"{k}={v}" for k, v in head.items()) if isinstance(head, dict) else ""
+        cells = headline_text(head, max_items) if isinstance(head, dict) else ""
         rows.append(f"| {d.parent.name} | {d.name} | {cells or '(' + (status if status != 'done' else 'no headline') + ')'} |")
     return "\n".join(["| experiment | run | headline |", "|---|---|---|", *rows])
 
@@ -304,6 +310,46 @@ def parse_yaml(text: str,  # YAML 1.2 text: one document
         raise ValueError(f"{source} is not valid YAML: {e}") from None
     except yaml.YAMLError as e: raise ValueError(f"{source} is not valid YAML: {e}") from None
 
+# %% ../nbs/01_run.ipynb #503dd04c
+class _KernelStderr:
+    "Within the block, fd 2 (inherited by the kernel) goes to a pipe: `progress` lines reach the terminal, the rest `log`."
+    def __init__(self, log: Path):
+        self.log, self.active, self.open_line = Path(log).resolve(), False, False  # papermill changes the working folder
+    def __enter__(self):
+        if threading.current_thread() is not threading.main_thread(): return self
+        sys.stderr.flush()
+        self.saved, (r, w) = os.dup(2), os.pipe()
+        self.term = io.TextIOWrapper(io.FileIO(os.dup(self.saved), "w"), write_through=True, errors="replace")
+        os.dup2(w, 2); os.close(w)
+        self.old_stderr, sys.stderr = sys.stderr, self.term
+        self.old_env = os.environ.get("GEONB_PROGRESS"); os.environ["GEONB_PROGRESS"] = "1"
+        self.reader = threading.Thread(target=self._forward, args=(r,), daemon=True); self.reader.start()
+        self.active = True
+        return self
+    def _forward(self, r: int) -> None:
+        "Split what arrives on the pipe at \\r and \\n: progress lines to the terminal, the rest to the log."
+        buf, log = "", None  # the log file is made when the first message comes (a run refused up front makes none)
+        while chunk := os.read(r, 65536):
+            buf += chunk.decode("utf-8", errors="replace")
+            *parts, buf = re.split(r"(?<=[\r\n])", buf)
+            for part in parts:
+                if PROGRESS_MARK in part:
+                    self.term.write("\r" + part.rstrip("\r\n") + ("\n" if part.endswith("\n") else ""))
+                    self.open_line = not part.endswith("\n")
+                elif part.strip():
+                    if log is None: self.log.parent.mkdir(parents=True, exist_ok=True); log = self.log.open("a", encoding="utf-8", errors="replace")
+                    log.write(part if part.endswith("\n") else part + "\n"); log.flush()
+        if log is not None: log.close()
+        os.close(r)
+    def __exit__(self, *exc):
+        if not self.active: return
+        sys.stderr.flush(); os.dup2(self.saved, 2); os.close(self.saved)  # the pipe's writers left: the kernel and its workers
+        self.reader.join(timeout=2)
+        if self.open_line: self.term.write("\n")
+        sys.stderr = self.old_stderr
+        if self.old_env is None: os.environ.pop("GEONB_PROGRESS", None)
+        else: os.environ["GEONB_PROGRESS"] = self.old_env
+
 # %% ../nbs/01_run.ipynb #7a109a3b
 def _parse_value(text: str, name: str = "value") -> Any:
     "A `-p` value: YAML 1.2 (see `parse_yaml`); text that is not valid YAML is taken as a plain string."
@@ -348,6 +394,13 @@ def _docments(fn) -> dict[str, str]:
         if tok.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT): prev = tok.string
     return docs
 
+# %% ../nbs/01_run.ipynb #5b5b774b
+def _size_of(notebook: Path, parameters: dict) -> str | None:
+    "The named size a run of `notebook` uses (`size` given, else its default), or None if it has no `size` parameter."
+    if "size" in parameters: return str(parameters["size"])
+    default = notebook_parameters(notebook).get("size")
+    return None if default is None else default.strip().strip("\"'")
+
 # %% ../nbs/01_run.ipynb #2f737d97
 def _parameter_pairs(argv: Sequence[str]) -> tuple[list[str], list[tuple[str, str]]]:
     "Take the `-p NAME VALUE` pairs out of `argv` before argparse reads it (so `-1e3` or `-.inf` is a value, not an option); refuse a NAME given twice."
@@ -364,12 +417,18 @@ def _parameter_pairs(argv: Sequence[str]) -> tuple[list[str], list[tuple[str, st
     return rest, pairs
 
 # %% ../nbs/01_run.ipynb #c0865a03
+DEMO_NOTE = ("Demo sizes are for trying the pipeline: too small to support or refute a claim. The evidence is the runs at "
+             "size `cpu` committed executed in the repository's results/ folder (README: Reproduction).")
+
 def geonb_run_cli(argv: Sequence[str] | None = None,  # arguments (default: sys.argv[1:])
                  ) -> None:
-    "Console script `geonb-run`: execute experiment notebooks with parameters; print run folders and headlines."
+    "Console script `geonb-run`: list, describe or execute experiment notebooks; print run folders and headlines."
     doc = _docments(run_experiment)
-    ap = argparse.ArgumentParser(prog="geonb-run", description="Run geonb experiment notebooks with papermill.")
-    ap.add_argument("notebooks", nargs="+", help=doc.get("notebook"))
+    ap = argparse.ArgumentParser(prog="geonb-run", description="Run geonb experiment notebooks with papermill. "
+                                 "NOTEBOOK is the name of a shipped experiment (see --list) or the path of a notebook.")
+    ap.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="experiment name (geonb-run --list) or notebook path")
+    ap.add_argument("--list", action="store_true", help="list the shipped experiments and exit")
+    ap.add_argument("--describe", metavar="NAME", help="print an experiment's parameters, defaults and named sizes, and exit")
     ap.add_argument("-p", "--parameter", nargs=2, action="append", default=[], metavar=("NAME", "VALUE"),
                     help="parameter value (YAML 1.2: 010 is 10, yes is a string); repeatable; " + doc.get("parameters", ""))
     ap.add_argument("--out-dir", default="runs", help=doc.get("out_dir"))
@@ -377,29 +436,42 @@ def geonb_run_cli(argv: Sequence[str] | None = None,  # arguments (default: sys.
     ap.add_argument("--rerun", action="store_true", help=doc.get("rerun"))
     ap.add_argument("--name", default=None, help=doc.get("run_name"))
     ap.add_argument("--timeout", type=_timeout_arg, default=None, help=doc.get("timeout"))
-    ap.add_argument("--quiet", action="store_true", help="no per-cell progress bar")
+    ap.add_argument("--quiet", action="store_true", help="no per-cell progress bar (the experiments' own progress lines stay)")
     try: argv, pairs = _parameter_pairs(sys.argv[1:] if argv is None else list(argv))
     except ValueError as e: ap.error(str(e))
     args = ap.parse_args(argv)
+    try:
+        if args.list:
+            for n in list_experiments(): print(f"{n:<18} {describe_experiment(n)['title']}")
+            print("\ngeonb-run --describe NAME: its parameters and sizes; geonb-run NAME [-p size cpu]: run it"); return
+        if args.describe: print(format_description(describe_experiment(args.describe))); return
+        if not args.notebooks: ap.error("give a NOTEBOOK (an experiment name from --list, or a path)")
+        notebooks = [find_experiment(nb) for nb in args.notebooks]
+    except (ValueError, FileNotFoundError) as e: ap.exit(2, f"geonb-run: error: {e}\n")
     params = {k: _parse_value(v, k) for k, v in [*pairs, *args.parameter]}
-    done, failed = [], []
+    done, failed, sizes = [], [], set()
     with _signals_as_interrupt():
-        for nb in args.notebooks:
-            p = dict(params)
+        for i, nb in enumerate(notebooks, 1):
+            p, t0 = dict(params), time.perf_counter()
             try:
                 if args.device is not None and "device" in notebook_parameters(nb): p["device"] = args.device
-                done.append(run_experiment(nb, p, args.out_dir, rerun=args.rerun, run_name=args.name,
-                                           progress=not args.quiet, timeout=args.timeout))
+                size = _size_of(nb, p); sizes.add(size)
+                print(f"[{i}/{len(notebooks)}] {nb.stem}" + (f", size {size}" if size else "") + ": running", flush=True)
+                with _KernelStderr(Path(args.out_dir) / ".logs" / f"{nb.stem}.log"):
+                    rd = run_experiment(nb, p, args.out_dir, rerun=args.rerun, run_name=args.name,
+                                        progress=not args.quiet, timeout=args.timeout)
+                done.append(rd); print(f"[{i}/{len(notebooks)}] {nb.stem}: done in {time.perf_counter() - t0:.0f} s", flush=True)
             except KeyboardInterrupt as e:
                 ap.exit(130, f"geonb-run: interrupted ({str(e) or 'SIGINT'}) during {nb}; the run is marked interrupted, "
                              "run the same command again to resume\n")
             except (ValueError, FileNotFoundError, RunLockedError) as e: ap.exit(2, f"geonb-run: error: {e}\n")
             except Exception as e:
-                failed.append(nb); print(f"FAILED {nb}: {type(e).__name__}: {str(e)[:2000]}", file=sys.stderr)
+                failed.append(str(nb)); print(f"FAILED {nb}: {type(e).__name__}: {str(e)[:2000]}", file=sys.stderr)
     if done:
         print("\nRuns (executed notebook, figures and results.json in each folder):")
         for d in done: print(f"  {d}")
         print("\n" + headline_table(done))
+        if "demo" in sizes: print("\n" + DEMO_NOTE)
     if failed: ap.exit(1, f"geonb-run: {len(failed)} notebook(s) failed: {failed}\n")
 
 # %% ../nbs/01_run.ipynb #b7da4d66
@@ -615,7 +687,7 @@ _RUN_FILES = ("parameters.json", "results.json", _DONE, "error.txt", "interrupte
 def collect(out_dir: str | Path = "runs",  # root of the run folders
             experiment: str | None = None,  # only this experiment (notebook stem)
            ):
-    "One row per run folder: experiment, run, status (and error), parameters and scalar results (a pandas DataFrame)."
+    "One row per run folder: experiment, run, status (and error), parameters, scalar results and per-seed columns (a DataFrame)."
     rows, param_names = [], set()
     for rd in sorted(Path(out_dir).glob("*/*")):
         if rd.name.startswith(".") or rd.parent.name.startswith(".") or not rd.is_dir(): continue  # temporary folders, locks
@@ -629,6 +701,7 @@ def collect(out_dir: str | Path = "runs",  # root of the run folders
             res = _read_results(rd); head = res.get("headline")
             row.update(_scalars(head) if isinstance(head, dict) else {})
             row.update({k: v for k, v in _scalars(res).items() if k not in row})
+            row.update({k: v for k, v in flatten_per_seed(res.get("per_seed")).items() if k not in row})
         elif row["status"] == "failed": row["error"] = _last_error(rd)
         rows.append(row)
     df = pd.DataFrame(rows)

@@ -55,15 +55,29 @@ class History:
     def plot(self, names: Sequence[str] | None = None,  # curves to show (default: all)
              smooth: int = 1,  # moving-average window
             ):
-        "One small panel per curve; returns the matplotlib figure."
+        "One small panel per curve; returns the matplotlib figure (closed, so a notebook shows it once: as the cell's value)."
         names = list(names or self.curves)
         fig, axes = plt.subplots(1, len(names), figsize=(2.6 * len(names), 2.2), squeeze=False)
         for ax, n in zip(axes[0], names):
             s, v = self.steps(n), self[n]
             if smooth > 1 and len(v) >= smooth: v = np.convolve(v, np.ones(smooth) / smooth, "valid"); s = s[smooth - 1:]
             ax.plot(s, v, lw=1); ax.set_title(n, fontsize=9); ax.set_xlabel("step", fontsize=8); ax.tick_params(labelsize=7)
-        fig.tight_layout()
+        fig.tight_layout(); plt.close(fig)
         return fig
+
+# %% ../nbs/04a_train.ipynb #1776a13d
+def _fmt(v: Any) -> str:
+    "A number in 4 significant figures, other values as they are."
+    return f"{v:.4g}" if isinstance(v, float) else repr(v) if isinstance(v, str) else str(v)
+
+def _history_repr(self: History) -> str:
+    "History(loss: 300 points, last 0.0123; ...; best_epoch=9, ...)"
+    curves = [f"{k}: {len(v)} point{'s' * (len(v) != 1)}, last {_fmt(v[-1])}" for k, (_, v) in list(self.curves.items())[:8] if v]
+    if len(self.curves) > 8: curves.append(f"… {len(self.curves) - 8} more curves")
+    summary = [f"{k}={_fmt(v)}" for k, v in self.summary.items() if isinstance(v, (int, float, str, bool))]
+    return "History(" + "; ".join(curves + summary) + ")" if curves or summary else "History(empty)"
+
+_as_method(History, "__repr__", _history_repr)
 
 # %% ../nbs/04a_train.ipynb #7a4247a8
 def mse_loss(model: nn.Module,  # maps inputs to outputs of the targets' shape

@@ -310,8 +310,9 @@ def latent_traversals(model: VAE,
     return rows
 
 # %% ../nbs/07_vae.ipynb #3a51d903
-def _png(img: np.ndarray, scale: int = 4) -> bytes:
-    "PNG bytes of a (C, H, W) image in [0, 1], enlarged `scale` times (nearest neighbour)."
+def _png(img: np.ndarray, size: int = 192) -> bytes:
+    "PNG bytes of a (C, H, W) image in [0, 1], enlarged by a whole factor (nearest neighbour) to about `size` pixels, black = 0, white = 1."
+    scale = max(1, size // max(img.shape[1:]))
     im = np.clip(img.transpose(1, 2, 0), 0, 1).repeat(scale, 0).repeat(scale, 1)
     buf = io.BytesIO(); plt.imsave(buf, im[..., 0] if im.shape[-1] == 1 else im, cmap="gray", vmin=0, vmax=1, format="png")
     return buf.getvalue()
@@ -340,13 +341,17 @@ def latent_traversal_explorer(model: VAE,
     if static:
         return plot_image_grid([np.stack([x[0].numpy(), decode(base)])] + grid(base), ["image | recon"] + labels,
                                title="latent traversals")
-    import ipywidgets as W
+    try: import ipywidgets as W
+    except ImportError as e: raise ImportError("the explorer needs ipywidgets: pip install 'geonb[widgets]' "
+                                               "(or pass static=True for a figure)") from e
     from IPython.display import display
     sliders = [W.FloatSlider(value=float(np.clip(b, -span, span)), min=-span, max=span, step=span / 50,
                              description=l, continuous_update=True, layout=W.Layout(width="320px"))
                for l, b in zip(labels, base)]
-    image, button, out = W.Image(format="png"), W.Button(description="traversal grid"), W.Output()
-    box = W.VBox([W.HBox([W.VBox(sliders), image]), button, out])
+    px = max(1, 192 // max(x.shape[-2:])) * max(x.shape[-2:])  # the PNG's own size: shown 1:1, square, never stretched
+    image = W.Image(format="png", layout=W.Layout(width=f"{px}px", height=f"{px}px", object_fit="contain", border="1px solid #bbb"))
+    button, out = W.Button(description="traversal grid"), W.Output()
+    box = W.VBox([W.HBox([W.VBox(sliders), image], layout=W.Layout(align_items="flex-start")), button, out])
     box.sliders, box.image, box.button, box.grid, box.grid_rows = sliders, image, button, out, None
     def update(_=None):
         box.code = np.array([s.value for s in sliders], dtype=np.float32)

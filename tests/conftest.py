@@ -24,3 +24,7 @@ def write_tiny_notebook(path, *middle_cells):
 def tiny_experiment(tmp_path):
     "A minimal experiment notebook: parameters `out_dir`, `seed`, `n`; writes results.json with 2*n."
     return write_tiny_notebook(tmp_path / "tiny.ipynb")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "slow: takes minutes (builds a wheel, installs into a fresh venv); runs in make test")

@@ -9,6 +9,9 @@ redraws the figure. Screenshots go to `test-output/browser/`. Every wait is boun
 stopped (its whole process group) whatever happens. Both explorers are checked in one test, so that they share
 one server and one browser under pytest-xdist; a failure of the first does not stop the second.
 
+The documentation site is checked in a browser by tests/test_docs.py (search for `train_model`, follow the hit),
+which shares its one docs build.
+
 Needs Chromium: `apt-get install -y chromium` (Debian; as `.ci/run` does) gives /usr/bin/chromium, or set
 GEONB_CHROMIUM to a Chromium/Chrome binary. Without one the test is skipped, saying so.
 """

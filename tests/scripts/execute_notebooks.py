@@ -2,7 +2,7 @@
 
 Each notebook runs top to bottom in a fresh kernel from its own folder (as nbdev-test runs it), with:
 * cells marked `#| slow` or `#| gpu` skipped (their outputs are left empty) unless named with `--flags`;
-* figures saved at a modest resolution (`--dpi`, default 60) so that the PNGs stay small;
+* figures saved at `--dpi` (default 100: legible in the docs, PNGs still small);
 * no widget state and no widget views kept (model ids change on every run; a text fallback stays);
 * this checkout's absolute path removed from printed text (warnings name `geonb/rtd.py`, not `/home/.../geonb/rtd.py`);
 then `nbdev-clean` strips execution counts and volatile metadata. A notebook whose run fails, or that is edited
@@ -83,7 +83,7 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("notebooks", nargs="*", type=Path, help="notebooks (default: the library notebooks and index)")
     ap.add_argument("--timeout", type=int, default=1200, help="seconds allowed per cell")
-    ap.add_argument("--dpi", type=int, default=60, help="resolution of saved figures")
+    ap.add_argument("--dpi", type=int, default=100, help="resolution of saved figures")
     ap.add_argument("--flags", default="", help="nbdev flags whose cells run too (e.g. 'slow')")
     args = ap.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "1"); os.environ.setdefault("MKL_NUM_THREADS", "1")
