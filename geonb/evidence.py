@@ -249,7 +249,8 @@ def _check_claim(entry: Any, where: str) -> dict:
 def load_claims(path: str | os.PathLike | None = None,  # the claims file (default: `claims_path()`)
                ) -> dict[str, dict]:
     "The claims file as id -> claim (with the rule's defaults filled in)."
-    import yaml
+    try: import yaml
+    except ImportError as e: raise ImportError("reading the claims file needs PyYAML: pip install 'geonb[experiments]'") from e
     p = claims_path(path)
     doc = yaml.safe_load(p.read_text(encoding="utf-8"))
     entries = doc.get("claims") if isinstance(doc, dict) else None
