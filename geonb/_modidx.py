@@ -319,6 +319,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                            'geonb.run._experiment_name': ('run.html#_experiment_name', 'geonb/run.py'),
                            'geonb.run._interrupt_workers': ('run.html#_interrupt_workers', 'geonb/run.py'),
                            'geonb.run._last_error': ('run.html#_last_error', 'geonb/run.py'),
+                           'geonb.run._legacy_done': ('run.html#_legacy_done', 'geonb/run.py'),
                            'geonb.run._markdown_summary': ('run.html#_markdown_summary', 'geonb/run.py'),
                            'geonb.run._param_columns': ('run.html#_param_columns', 'geonb/run.py'),
                            'geonb.run._parameter_pairs': ('run.html#_parameter_pairs', 'geonb/run.py'),

@@ -34,7 +34,9 @@ def paired_differences(treated: Any,  # per-seed values of the treated arm
     c = np.asarray(check_array(control, "control", ndim=(0, 1), min_rows=0, finite=False), float)
     c = np.full_like(t, float(c)) if c.ndim == 0 else c
     check_same_length(treated=t, control=c)
-    bad = np.zeros(len(t), bool) if failed is None else np.asarray(check_array(failed, "failed", ndim=1), bool)
+    bad = np.zeros(len(t), bool) if failed is None else np.asarray(check_array(failed, "failed", ndim=1))
+    if bad.dtype != bool and not np.isin(bad, (0, 1)).all(): raise ValueError(f"`failed` must hold True/False per pair, got {bad.tolist()}")
+    bad = bad.astype(bool)
     check_same_length(treated=t, failed=bad)
     kept = ~bad
     nonfinite = np.flatnonzero(kept & ~(np.isfinite(t) & np.isfinite(c)))
@@ -95,7 +97,7 @@ class Comparison:
     def __str__(self):
         lo, hi = self.interval
         return (f"{self.verdict}: Δ = {self.mean_difference:+.4g} [{lo:+.4g}, {hi:+.4g}], p = {self.p_value:.3g}, "
-                f"n = {self.n}" + (f" ({self.n_failed} failed pair(s) set aside)" if self.n_failed else ""))
+                f"n = {self.n}" + (f" ({self.n_failed} pair(s) with a failed training)" if self.n_failed else ""))
     __repr__ = __str__
 
 # %% ../nbs/11_evidence.ipynb #6dc94150
@@ -227,15 +229,28 @@ def _check_claim(entry: Any, where: str) -> dict:
     if not isinstance(entry, dict): raise ValueError(f"{where}: each claim must be a mapping, got {type(entry).__name__}")
     missing = [k for k in CLAIM_KEYS if k not in entry]
     if missing: raise ValueError(f"{where} ({entry.get('id', '?')}): missing key(s) {missing}")
+    cid = entry["id"]
+    if not isinstance(entry["measures"], list) or not entry["measures"] or not all(isinstance(m, str) for m in entry["measures"]):
+        raise ValueError(f"{where} ({cid}): `measures` must be a non-empty list of names, got {entry['measures']!r}")
     claims = entry["claim"] if isinstance(entry["claim"], dict) else {m: entry["claim"] for m in entry["measures"]}
-    for m, c in claims.items(): check_choice(c, f"{entry['id']}: claim of {m}", CLAIMS)
-    check_choice(entry["size"], f"{entry['id']}: size", ("demo", "cpu", "paper"))
-    return {"alpha": 0.05, "min_seeds": 8, "exclude_failed": False, "margin": 0.0, "combine": "any", **entry}
+    for m, c in claims.items(): check_choice(c, f"{cid}: claim of {m}", CLAIMS)
+    if set(claims) != set(entry["measures"]): raise ValueError(f"{where} ({cid}): `claim` names {sorted(claims)}, `measures` {entry['measures']}")
+    check_choice(entry["size"], f"{cid}: size", ("demo", "cpu", "paper"))
+    out = {"alpha": 0.05, "min_seeds": 8, "exclude_failed": False, "margin": 0.0, "combine": "any", **entry}
+    for key, kind in (("alpha", float), ("margin", float), ("min_seeds", int)):
+        v = out[key]
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or (kind is int and int(v) != v):
+            raise ValueError(f"{where} ({cid}): `{key}` must be a {kind.__name__}, got {v!r} (write 0.01, not 1e-2: YAML 1.1 reads that as text)")
+    if not 0 < out["alpha"] < 1: raise ValueError(f"{where} ({cid}): `alpha` must be in (0, 1), got {out['alpha']!r}")
+    if not isinstance(out["exclude_failed"], bool): raise ValueError(f"{where} ({cid}): `exclude_failed` must be true or false")
+    check_choice(out["combine"], f"{cid}: combine", ("any", "all"))
+    return out
 
 def load_claims(path: str | os.PathLike | None = None,  # the claims file (default: `claims_path()`)
                ) -> dict[str, dict]:
     "The claims file as id -> claim (with the rule's defaults filled in)."
-    import yaml
+    try: import yaml
+    except ImportError as e: raise ImportError("reading the claims file needs PyYAML: pip install 'geonb[experiments]'") from e
     p = claims_path(path)
     doc = yaml.safe_load(p.read_text(encoding="utf-8"))
     entries = doc.get("claims") if isinstance(doc, dict) else None
@@ -296,6 +311,8 @@ def provenance(experiment: str | os.PathLike | None = None,  # experiment name (
             "git_commit": _git("rev-parse", "HEAD", cwd=where),
             "template_modified": None if dirty is None else bool(dirty),
             "claims_sha256": hashlib.sha256(p.read_bytes()).hexdigest()[:12],
+            "claims_commit": _git("log", "-1", "--format=%H", "--", str(p.resolve()), cwd=p.resolve().parent) or None,
+            "claims_modified": (lambda s: None if s is None else bool(s))(_git("status", "--porcelain", "--", str(p.resolve()), cwd=p.resolve().parent)),
             "rules": {k: rule_hash(c) for k, c in load_claims(p).items()}, "geonb_version": geonb.__version__}
 
 # %% ../nbs/11_evidence.ipynb #8ae51940

@@ -84,7 +84,7 @@ class GTN(nn.Module):
 # %% ../nbs/05_gtn.ipynb #a5495ffe
 def _set_source(self: GTN, means, weights) -> None:
     "Set the source law to the Gaussian mixture with `means` (k, dim) and `weights` (k,); `config` follows."
-    means = np.asarray(check_array(means, "means", ndim=2), np.float32); weights = np.asarray(check_array(weights, "weights", ndim=1), np.float32)
+    means = to_numpy(check_array(means, "means", ndim=2), "means", np.float32); weights = to_numpy(check_array(weights, "weights", ndim=1), "weights", np.float32)
     if means.shape[1] != self.config["dim"] or len(weights) != len(means):
         raise ValueError(f"`means` must be (k, {self.config['dim']}) and `weights` (k,), got {means.shape} and {weights.shape}")
     if (weights < 0).any() or weights.sum() <= 0: raise ValueError(f"`weights` must be non-negative with a positive sum, got {weights}")
@@ -183,7 +183,7 @@ def intrinsic_dimension(x,  # (n, D) point cloud
                        ) -> float:
     "Estimate the intrinsic dimension of a point cloud from nearest-neighbour distance ratios."
     check_choice(method, "method", ["twonn", "mle"])
-    x = np.asarray(check_array(x, "x", ndim=2, min_rows=k + 2), dtype=np.float64)
+    x = to_numpy(check_array(x, "x", ndim=2, min_rows=k + 2), "x", np.float64)
     x = np.unique(x, axis=0)  # duplicates have zero distances
     kk = 2 if method == "twonn" else check_positive(k, "k", integer=True)
     if len(x) < kk + 2: raise ValueError(f"`x` has only {len(x)} distinct point(s); the {method} estimate needs at least {kk + 2}")
@@ -199,7 +199,7 @@ def knn_components(x,  # (n, D) point cloud
                    k: int = 10,  # neighbours per point
                   ) -> tuple[int, np.ndarray]:
     "Number of connected components of the symmetric kNN graph of `x`, and each point's component label."
-    x = np.asarray(check_array(x, "x", ndim=2, min_rows=2), dtype=np.float64)
+    x = to_numpy(check_array(x, "x", ndim=2, min_rows=2), "x", np.float64)
     graph = kneighbors_graph(x, n_neighbors=min(check_positive(k, "k", integer=True), len(x) - 1), include_self=False)
     n, labels = connected_components(graph, directed=False)
     return int(n), labels
@@ -210,7 +210,7 @@ def centring_offset(x,  # (n, D) data
                      name: str = "data",  # argument name for messages
                     ) -> float:
     "Relative offset of the mean of `x` from the origin; warns when it exceeds `tol`."
-    x = np.asarray(check_array(x, name, ndim=2), dtype=np.float64)
+    x = to_numpy(check_array(x, name, ndim=2), name, np.float64)
     centred = x - x.mean(0)
     offset = float(np.linalg.norm(x.mean(0)) / max(np.sqrt((centred**2).sum(1).mean()), 1e-12))
     if offset > tol:
@@ -231,7 +231,7 @@ def setup_report(data,  # (n, D) data (or latent codes)
                  warn: bool = True,  # emit warnings for a dimension mismatch or disconnected data
                 ) -> dict[str, Any]:
     "Intrinsic dimension (TwoNN, MLE), kNN-graph components and centring of `data`, compared with the GTN setup."
-    x = np.asarray(check_array(data, "data", ndim=2, min_rows=k + 2), dtype=np.float64)
+    x = to_numpy(check_array(data, "data", ndim=2, min_rows=k + 2), "data", np.float64)
     latent_dim = x.shape[1] if latent_dim is None else latent_dim
     rep = {"latent_dim": latent_dim, "id_twonn": intrinsic_dimension(x), "id_mle": intrinsic_dimension(x, "mle", k),
            "n_components": knn_components(x, k)[0]}
@@ -305,7 +305,7 @@ def fit_gtn(data,  # (n, D) data (or autoencoder latents); 1-D vectors are (n, 1
             **train_kwargs,  # fit_regression options (lr, batch_size, max_epochs, patience, checkpoint, ...)
            ) -> GTNFit:
     "Draw a normal sample, label it with the data, and train a GTN on the pairs."
-    data = np.asarray(check_array(data, "data", ndim=(1, 2), min_rows=2), dtype=np.float64)
+    data = to_numpy(check_array(data, "data", ndim=(1, 2), min_rows=2), "data", np.float64)
     if data.ndim == 1: data = data[:, None]
     n, D = data.shape
     n_clusters = check_positive(n_clusters, "n_clusters", integer=True); separation = check_positive(separation, "separation")
@@ -340,7 +340,7 @@ def interpolate_latent(model: GTN,  # a trained GTN
                        steps: int = 9,  # number of points on the path, end points included
                       ) -> tuple[np.ndarray, np.ndarray]:
     "Generated points along the straight line from `z0` to `z1`; returns (path in source space, generated)."
-    z0 = np.asarray(check_array(z0, "z0", ndim=1), np.float32); z1 = np.asarray(check_array(z1, "z1", ndim=1), np.float32)
+    z0 = to_numpy(check_array(z0, "z0", ndim=1), "z0", np.float32); z1 = to_numpy(check_array(z1, "z1", ndim=1), "z1", np.float32)
     t = np.linspace(0, 1, check_positive(steps, "steps", integer=True), dtype=np.float32)[:, None]
     path = (1 - t) * z0 + t * z1
     return path, model.generate(path)

@@ -153,7 +153,7 @@ def _normalised_entropy_score(weights, importance_share, base):
 
 # %% ../nbs/08_metrics.ipynb #c6eef3be
 def _check_importance(importance):
-    R = np.asarray(check_array(importance, "importance", ndim=2), dtype=np.float64)
+    R = to_numpy(check_array(importance, "importance", ndim=2), "importance", np.float64)
     if (R < 0).any(): raise ValueError("`importance` must be non-negative")
     return R
 

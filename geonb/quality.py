@@ -13,7 +13,7 @@ from scipy.spatial.distance import cdist
 from sklearn.neighbors import NearestNeighbors
 from torch import nn
 
-from .core import check_array, check_positive
+from .core import check_array, check_positive, to_numpy
 from .gtn import _as_images, class_coverage, knn_precision_recall
 from .train import apply_in_batches
 
@@ -53,7 +53,7 @@ def frechet_distance(a: Any,  # (n, D) features of one sample (e.g. real images)
                      b: Any,  # (m, D) features of the other (e.g. generated images)
                     ) -> float:
     "Fréchet distance between Gaussians fitted to `a` and `b`: |μa − μb|² + tr(Σa + Σb − 2(Σa Σb)^½)."
-    a = np.asarray(check_array(a, "a", ndim=2, min_rows=2), np.float64); b = np.asarray(check_array(b, "b", ndim=2, min_rows=2), np.float64)
+    a = to_numpy(check_array(a, "a", ndim=2, min_rows=2), "a", np.float64); b = to_numpy(check_array(b, "b", ndim=2, min_rows=2), "b", np.float64)
     if a.shape[1] != b.shape[1]: raise ValueError(f"`a` and `b` must have the same dimension, got {a.shape[1]} and {b.shape[1]}")
     mu, cov_a, cov_b = a.mean(0) - b.mean(0), np.atleast_2d(np.cov(a, rowvar=False)), np.atleast_2d(np.cov(b, rowvar=False))
     return float(max(0.0, mu @ mu + np.trace(cov_a) + np.trace(cov_b) - 2 * _trace_sqrt_product(cov_a, cov_b)))

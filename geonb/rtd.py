@@ -5,6 +5,8 @@
 # %% ../nbs/03_rtd.ipynb #2da84e5c
 from __future__ import annotations
 
+import os
+
 import matplotlib.pyplot as plt
 import numpy as np
 import torch
@@ -14,7 +16,7 @@ from scipy.spatial.distance import cdist
 from torch import nn
 from tqdm.auto import tqdm
 
-from .core import check_array, check_choice, check_positive, check_same_length, to_numpy
+from .core import check_array, check_choice, check_memory, check_positive, check_same_length, check_seed, to_numpy
 from .persistence import Bars, check_distance_matrix, plot_barcode, vr_persistence
 
 # %% auto #0
@@ -46,6 +48,8 @@ def distance_matrix(X,  # point cloud (N, d): numpy array or torch tensor
     "Euclidean distance matrix of `X` in float64, optionally divided by its 0.9-quantile."
     check_choice(norm, "norm", _NORMS)
     X = check_array(X, name, ndim=2)
+    check_memory(3 * 8 * len(X) ** 2, f"`distance_matrix` of {len(X)} points (`{name}`)", "use fewer points (`rtd` works on random subsets of `batch` points)",
+                 X.device if isinstance(X, torch.Tensor) else None)
     X = X.to(torch.float64) if isinstance(X, torch.Tensor) else np.asarray(X, dtype=np.float64)
     big = float(abs(X.detach() if isinstance(X, torch.Tensor) else X).max()) if min(X.shape) > 0 else 0.0  # huge coordinates: compute on X/big
     unit = big if big > 1e100 else 1.0
@@ -118,7 +122,7 @@ def rtd(P,  # (N, d_P) first point cloud (numpy or torch; gradients are not trac
     P, Q = to_numpy(P, "P"), to_numpy(Q, "Q")
     if batch >= N: subsets = [np.arange(N)]
     else:
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(None if seed is None else check_seed(seed))
         subsets = [rng.choice(N, batch, replace=False) for _ in range(trials)]
     def score(job):
         idx, forward = job
@@ -126,6 +130,9 @@ def rtd(P,  # (N, d_P) first point cloud (numpy or torch; gradients are not trac
         return cross_bars(r1, r2, mode).lengths.sum() if forward else cross_bars(r2, r1, mode).lengths.sum()
     n_jobs = -1 if n_jobs is None else check_positive(n_jobs, "n_jobs", integer=True)  # joblib's -1: all cores
     jobs = [(idx, f) for idx in subsets for f in (True, False)]
+    b, at_once = len(subsets[0]), min(len(jobs), os.cpu_count() or 1 if n_jobs == -1 else n_jobs)
+    check_memory(at_once * 10 * 8 * b * b, f"`rtd` with batch={b} ({at_once} cross-barcodes at once)",  # 2 N×N + a 2N×2N matrix each
+                 "lower `batch` (the RTD papers use 200–2000) or `n_jobs`")
     parts = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(delayed(score)(job) for job in jobs)
     return float(np.mean(list(tqdm(parts, total=len(jobs), desc="rtd", disable=not progress))))
 
@@ -209,9 +216,14 @@ def linear_cka(X,  # (N, d_X) first representation
     X = to_numpy(check_array(X, "X", ndim=2, min_rows=2), "X", np.float64)
     Y = to_numpy(check_array(Y, "Y", ndim=2, min_rows=2), "Y", np.float64); check_same_length(X=X, Y=Y)
     X = X - X.mean(0); Y = Y - Y.mean(0)
-    denom = np.linalg.norm(X.T @ X) * np.linalg.norm(Y.T @ Y)
+    N, dx, dy = len(X), X.shape[1], Y.shape[1]
+    if max(dx, dy) > N:  # many features: the N×N Gram matrices hold the same norms (‖XᵀX‖ = ‖XXᵀ‖, ‖YᵀX‖² = ⟨XXᵀ, YYᵀ⟩)
+        check_memory(3 * 8 * N * N, f"`linear_cka` of {N} paired rows", "use fewer rows")
+        Kx, Ky = X @ X.T, Y @ Y.T
+        num, denom = float((Kx * Ky).sum()), np.linalg.norm(Kx) * np.linalg.norm(Ky)
+    else: num, denom = np.linalg.norm(Y.T @ X) ** 2, np.linalg.norm(X.T @ X) * np.linalg.norm(Y.T @ Y)
     if denom == 0: raise ValueError("`X` or `Y` has no variance: CKA is undefined")
-    return float(np.linalg.norm(Y.T @ X) ** 2 / denom)
+    return float(num / denom)
 
 # %% ../nbs/03_rtd.ipynb #17668f66
 def _top_directions(X: np.ndarray, keep: float) -> np.ndarray:

@@ -89,6 +89,13 @@ def _read_results(run_dir: str | Path,  # a run folder
     except (OSError, ValueError): return None
     return res if isinstance(res, dict) else None
 
+# %% ../nbs/01_run.ipynb #874c7601
+def _legacy_done(run_dir: Path) -> bool:
+    "A run folder of the earlier runner (no `format` in parameters.json), which placed only finished folders unmarked: done if its files are intact."
+    try: rec = json.loads((run_dir / "parameters.json").read_text())
+    except (OSError, ValueError): return False
+    return isinstance(rec, dict) and "format" not in rec and _read_parameters(run_dir) is not None and _read_results(run_dir) is not None
+
 # %% ../nbs/01_run.ipynb #5cfc3fe5
 _DONE = "done.json"  # written by the runner, and only by it, when the notebook has finished without error
 
@@ -99,7 +106,7 @@ def run_status(run_dir: str | Path,  # a run folder
     if not run_dir.is_dir(): return "missing"
     if (run_dir / "interrupted.txt").exists(): return "interrupted"
     if (run_dir / "error.txt").exists(): return "failed"
-    if not (run_dir / _DONE).exists(): return "unfinished"
+    if not (run_dir / _DONE).exists(): return "done" if _legacy_done(run_dir) else "unfinished"
     try: marked = isinstance(json.loads((run_dir / _DONE).read_text()), dict)
     except (OSError, ValueError): marked = False
     ok = marked and _read_results(run_dir) is not None and _read_parameters(run_dir) is not None
@@ -155,9 +162,9 @@ def _write_text(path: Path, text: str) -> None:
 # %% ../nbs/01_run.ipynb #c56bbfd3
 def _attempt(notebook: Path, parameters: dict, work: Path, run_dir: Path, kernel_name, progress, log_output, timeout) -> None:
     "Execute `notebook` with `out_dir=work` (files already there stay); mark it done.json, or interrupted.txt / error.txt and raise."
-    for f in (_DONE, "interrupted.txt", "error.txt"): (work / f).unlink(missing_ok=True)
+    _write_text(work / "parameters.json", json.dumps({"format": 2, "notebook": str(notebook), "parameters": parameters}, indent=2, allow_nan=True) + "\n")
+    for f in (_DONE, "interrupted.txt", "error.txt"): (work / f).unlink(missing_ok=True)  # after `format`: never an unmarked legacy folder
     if (work / notebook.name).is_symlink(): (work / notebook.name).unlink()  # papermill would write through it
-    _write_text(work / "parameters.json", json.dumps({"notebook": str(notebook), "parameters": parameters}, indent=2, allow_nan=True) + "\n")
     try:
         pm.execute_notebook(str(notebook), str(work / notebook.name), parameters={**parameters, "out_dir": str(work.resolve())},
                             kernel_name=kernel_name, cwd=str(work), progress_bar=progress, log_output=log_output,

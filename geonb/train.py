@@ -433,7 +433,7 @@ def _setup(model, data, steps, epochs, batch_size, lr, weight_decay, regularizer
     seed_everything(seed)
     train = {"seed": seed, "batch_size": batch_size, "lr": lr, **({"weight_decay": weight_decay} if weight_decay else {}),
              **({} if epochs is None else {"val_fraction": val_fraction, "patience": patience, "min_delta": min_delta})}
-    config = None if ckpt is None else {"train": train, "data": _data_identity(data), "model": _model_config(model), "layers": _layers(model),
+    config = None if ckpt is None else {"train": train, "data": _data_identity(data), "model": _model_config(model), "model_layers": _layers(model),
                                         "loss": "model.loss_terms" if loss is None else _callable_config(loss),
                                         "regularizers": [_callable_config(r) for r in regularizers]}
     stopper = None if epochs is None else _EarlyStopping(model, patience, min_delta)

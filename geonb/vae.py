@@ -18,10 +18,10 @@ from torch import nn
 from tqdm.auto import tqdm
 
 from .core import (CheckpointError, check_array, check_choice, check_positive, check_seed, get_device,
-                        load_checkpoint, save_checkpoint, seed_everything, stable_hash)
+                        load_checkpoint, save_checkpoint, seed_everything, stable_hash, to_tensor)
 from .data import GroundTruthData, plot_image_grid
 from .gtn import conv_decoder, conv_encoder
-from .train import History, Regularizer, _as_method, apply_in_batches, project_conflicting, train_model
+from .train import History, Regularizer, _as_method, _check_range, apply_in_batches, project_conflicting, train_model
 
 # %% auto #0
 __all__ = ['Encoder', 'Decoder', 'gaussian_kl', 'VAE', 'BetaVAE', 'tc_decomposition', 'BetaTCVAE', 'permute_dims',
@@ -79,7 +79,8 @@ class VAE(nn.Module):
                 ):
         super().__init__()
         self.latent_dim = check_positive(latent_dim, "latent_dim", integer=True)
-        self.image_size, self.channels = image_size, channels
+        self.image_size = check_choice(image_size, "image_size", [64, 32])
+        self.channels = check_positive(channels, "channels", integer=True)
         self.beta = check_positive(beta, "beta", allow_zero=True)
         self.likelihood = check_choice(likelihood, "likelihood", ["bernoulli", "gaussian"])
         self.encoder, self.decoder = Encoder(latent_dim, image_size, channels), Decoder(latent_dim, image_size, channels)
@@ -251,10 +252,9 @@ def encode(model: VAE,  # a trained model of the family
           ) -> np.ndarray:
     "Posterior means (n, d) of `x`: the representation function for the metrics."
     batch_size = check_positive(batch_size, "batch_size", integer=True)
-    x = check_array(x, "x", ndim=4)
-    x = x if isinstance(x, torch.Tensor) else torch.as_tensor(x, dtype=torch.float32)
+    x = to_tensor(check_array(x, "x", ndim=4), "x", dtype=None)
     dev = next(model.parameters()).device
-    model.check_input(x, "x")
+    model.check_input(x, "x"); _check_range(x, model, "x")  # what training refuses (uint8, ×255) is refused here too
     with torch.no_grad():
         return torch.cat([model.encoder(x[i:i + batch_size].to(dev, torch.float32))[0].cpu()
                           for i in range(0, len(x), batch_size)]).numpy()

@@ -49,36 +49,83 @@ def _seeds(seeds) -> str:
     return f"{len(seeds)} ({', '.join(map(str, seeds))})"
 
 
+CLAIMS = "nbs/experiments/claims.yaml"
+
+
+def _git(root: Path, *args: str) -> str | None:
+    import subprocess
+    try: r = subprocess.run(["git", *args], cwd=root, capture_output=True, text=True, timeout=30)
+    except (OSError, subprocess.SubprocessError): return None
+    return r.stdout.strip() if r.returncode == 0 else None
+
+
+def _rules_at(root: Path, commit: str) -> dict[str, str]:
+    "claim id -> rule hash in the claims file as committed at `commit` (empty when unreadable)."
+    import yaml
+    from geonb.evidence import _check_claim, rule_hash
+    try:
+        doc = yaml.safe_load(_git(root, "show", f"{commit}:{CLAIMS}") or "")
+        return {e["id"]: rule_hash(_check_claim(e, "history")) for e in doc["claims"]}
+    except Exception: return {}
+
+
+def rule_history(root: Path = ROOT) -> dict[str, str]:
+    """claim id -> when its current rule was first committed ("YYYY-MM-DD, <sha>"), or "uncommitted"."""
+    from geonb.evidence import load_claims, rule_hash
+    current = {k: rule_hash(c) for k, c in load_claims(root / CLAIMS).items()}
+    first: dict[str, str] = {}
+    for line in (_git(root, "log", "--reverse", "--format=%H %cs", "--", CLAIMS) or "").splitlines():  # oldest first
+        sha, date = line.split()
+        for cid, h in _rules_at(root, sha).items():
+            if cid in current and cid not in first and h == current[cid]: first[cid] = f"{date}, {sha[:7]}"
+    return {cid: first.get(cid, "uncommitted") for cid in current}
+
+
+def _rule_flags(root: Path, row: dict, prov: dict, claim: dict) -> list[str]:
+    "What is wrong with the rule a run used: changed since, not committed when the run ran, or uncommitted edits."
+    from geonb.evidence import rule_hash
+    flags = []
+    if row.get("rule_sha256") != rule_hash(claim): flags.append("rule changed after the run")
+    run = prov.get("git_commit")
+    if run and _rules_at(root, run).get(row.get("claim_id")) != row.get("rule_sha256"):
+        flags.append("rule not committed before the run")
+    if prov.get("claims_modified"): flags.append("run used an uncommitted claims file")
+    return flags
+
+
 def reproduction_rows(root: Path = ROOT) -> list[dict]:
     """One row per claim of nbs/experiments/claims.yaml, in file order, with the committed run that judged it.
 
     A run's `results.json` holds a list `reproduction` of rows written by `geonb.evidence.reproduction_row`
     (`claim_id`, `geonb`, `verdict`, `seeds`, `test`, `rule_sha256`, ...). A claim no run has judged reads
-    "needs the paper size" (size `paper`) or "not yet run"; a row whose rule hash differs from the claims
-    file's current rule is flagged: the rule changed after the run."""
-    from geonb.evidence import load_claims, rule_hash
-    claims = load_claims(root / "nbs" / "experiments" / "claims.yaml")
-    judged: dict[str, tuple] = {}
+    "needs the paper size" (size `paper`) or "not yet run". "rule fixed" is the first commit of the claims file holding the
+    rule as it is now (from git); a run is flagged when its rule changed after it ran, was not in the claims file
+    committed at the run's commit, or came from an uncommitted claims file."""
+    from geonb.evidence import load_claims
+    claims = load_claims(root / CLAIMS)
+    history = rule_history(root)
+    judged: dict[str, list] = {}
     for exp, run_dir, res in _results(root):
         for r in res.get("reproduction") or []:
             if isinstance(r, dict) and r.get("claim_id") in claims:
-                judged[r["claim_id"]] = (r, run_dir, res.get("provenance") or {})
+                judged.setdefault(r["claim_id"], []).append((r, run_dir, res.get("provenance") or {}))
     rows = []
     for cid, c in claims.items():
         row = dict(claim_id=cid, claim=c["statement"], paper=f"{c['paper_value']} ({c['paper']}, {c['source']})",
-                   fixed=str(c.get("fixed") or DASH), experiment=c["experiment"], size=c["size"], link=None)
+                   fixed=history.get(cid, "uncommitted"), experiment=c["experiment"], size=c["size"], link=None, flags=[], others=[])
         if cid in judged:
-            r, run_dir, prov = judged[cid]
-            changed = r.get("rule_sha256") != rule_hash(c)
+            r, run_dir, prov = judged[cid][-1]
             nb = _run_notebook(run_dir)
             row.update(geonb=r.get("geonb"), seeds=_seeds(r.get("seeds")), test=r.get("test") or DASH,
-                       verdict=r.get("verdict") + (f" ({r['n_failed']} failed pair(s) set aside)" if r.get("n_failed") else ""),
-                       rule_changed=changed, run_commit=(prov.get("git_commit") or "")[:7],
-                       link=nb.relative_to(root).as_posix() if nb else None)
+                       verdict=r.get("verdict") + (f" ({r['n_failed']} pair(s) with a failed training)" if r.get("n_failed") else ""),
+                       flags=_rule_flags(root, r, prov, c), run_commit=(prov.get("git_commit") or "")[:7],
+                       link=nb.relative_to(root).as_posix() if nb else None,
+                       others=[d.relative_to(root / "results").as_posix() for _, d, _ in judged[cid][:-1]])
+            if run_dir.parent.name != c["experiment"]: row["flags"].append(f"judged by {run_dir.parent.name}, not {c['experiment']}")
         else:
             untested = "needs the paper size" if c["size"] == "paper" else "not yet run"
             if c["experiment"] is None: untested += " (no geonb experiment yet)"
-            row.update(geonb=DASH, seeds=DASH, test=DASH, verdict=untested, rule_changed=False, run_commit="")
+            row.update(geonb=DASH, seeds=DASH, test=DASH, verdict=untested, run_commit="")
         rows.append(row)
     return rows
 
@@ -108,8 +155,9 @@ def reproduction_table(root: Path = ROOT, link_prefix: str = "") -> str:
     out = ["| claim | paper | geonb | seeds | test | verdict | rule fixed | executed notebook |",
            "|---|---|---|---|---|---|---|---|"]
     for m in rows:
-        fixed = m["fixed"] + (" — **rule changed after the run**" if m["rule_changed"] else "") + \
-            (f" (run at {m['run_commit']})" if m["run_commit"] else "")
+        fixed = m["fixed"] + "".join(f" — **{f}**" for f in m["flags"]) + \
+            (f" (run at {m['run_commit']})" if m["run_commit"] else "") + \
+            (f"; also judged in {', '.join(m['others'])}" if m["others"] else "")
         out.append("| " + " | ".join(_cell(c) for c in (m["claim"], m["paper"], m["geonb"], m["seeds"], m["test"],
                                                      f"**{m['verdict']}**", fixed, _link(m["link"], link_prefix))) + " |")
     legacy = legacy_rows(root)
