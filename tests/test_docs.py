@@ -141,28 +141,47 @@ def _write_json(path: Path, obj) -> None:
     path.parent.mkdir(parents=True, exist_ok=True); path.write_text(json.dumps(obj))
 
 
+def _claims_yaml(alpha: float = 0.05) -> str:
+    entry = "  - {{id: {id}, paper: P, source: Fig 1, statement: {st}, paper_value: '0.1', experiment: {exp}, size: {size}, measures: [mig], claim: higher, alpha: {alpha}}}\n"
+    return "claims:\n" + "".join(entry.format(alpha=alpha, **c) for c in (
+        dict(id="c1", st="MIG improves with TopDis", exp="exp", size="cpu"),
+        dict(id="c2", st="only at the paper size", exp="null", size="paper"),
+        dict(id="c3", st="not run yet", exp="exp", size="cpu")))
+
+
 def test_reproduction_table_conventions(tmp_path):
-    "README tables: 'reproduction' rows merged over runs (mean ± std), the rtd_synthetic adapter, '—' for missing numbers."
+    "README table: one row per claim of the claims file; untested claims named; changed or late rules flagged."
+    import subprocess
     import reproduction
-    row = lambda v: {"reproduction": [{"claim": "MIG improves with TopDis", "paper": 0.1, "geonb": v, "verdict": "reproduced",
-                                       "seeds": [v == 0.2 and 1 or 2]}]}
-    _write_json(tmp_path / "results/exp/a/results.json", row(0.2)); (tmp_path / "results/exp/a/exp.ipynb").write_text("{}")
-    _write_json(tmp_path / "results/exp/b/results.json", row(0.4))
-    _write_json(tmp_path / "results/rtd_synthetic/default/results.json",
-                {"parameters": {"cluster_seed": 7},
-                 "clusters": {"k": [2, 3], "tau": {"rtd": 1.0, "cka": 0.1}, "paper_tau": {"rtd": 1.0, "cka": 0.238},
-                              "verdict": "clusters: ... . The paper's claim is reproduced."}})
-    _write_json(tmp_path / "results/broken/x/results.json", {"no": "rows"})
+    from geonb.evidence import load_claims, rule_hash
+    claims_file = tmp_path / "nbs/experiments/claims.yaml"
+    claims_file.parent.mkdir(parents=True); claims_file.write_text(_claims_yaml())
+    git = lambda *a: subprocess.run(["git", "-c", "user.name=t", "-c", "user.email=t@t", *a], cwd=tmp_path, check=True,
+                                    capture_output=True, text=True).stdout.strip()
+    git("init", "-q"); git("add", "."); git("commit", "-qm", "claims")
+    first = git("rev-parse", "HEAD")
+    h = rule_hash(load_claims(claims_file)["c1"])
+    row = {"claim_id": "c1", "claim": "MIG improves with TopDis", "geonb": "Δ +0.1", "verdict": "supports", "seeds": list(range(8)),
+           "test": "paired t", "rule_sha256": h}
+    _write_json(tmp_path / "results/exp/a/results.json", {"reproduction": [row], "provenance": {"git_commit": first}})
+    (tmp_path / "results/exp/a/exp.ipynb").write_text("{}")
+    _write_json(tmp_path / "results/old/x/results.json", {"reproduction": [{"claim": "an old claim", "geonb": 1.0, "verdict": "fine"}]})
     (tmp_path / "results/broken/y").mkdir(parents=True); (tmp_path / "results/broken/y/results.json").write_text("{not json")
-    table = reproduction.reproduction_table(tmp_path)
-    lines = table.splitlines()
-    assert lines[0] == "| claim | paper | geonb | verdict | executed notebook |"
-    merged = next(l for l in lines if "MIG improves" in l)
-    assert "0.300 ± 0.141 (2 runs; seeds 1, 2)" in merged and "[exp/a](results/exp/a/exp.ipynb)" in merged
-    rtd = next(l for l in lines if "between RTD" in l)
-    assert "| 1.000 | 1.000 (seed 7; k = 2, 3) | as in the paper; The paper's claim is reproduced |" in rtd
-    assert "| differs |" in next(l for l in lines if "linear CKA" in l)
-    assert len(lines) == 2 + 3
+    lines = reproduction.reproduction_table(tmp_path).splitlines()
+    assert lines[0] == "| claim | paper | geonb | seeds | test | verdict | rule fixed | executed notebook |", lines[0]
+    c1 = next(l for l in lines if "MIG improves" in l)
+    assert "| 8 (0–7) |" in c1 and "**supports**" in c1 and "[exp/a](results/exp/a/exp.ipynb)" in c1 and "**rule" not in c1, c1
+    assert "**needs the paper size (no geonb experiment yet)**" in next(l for l in lines if "only at the paper size" in l)
+    assert "**not yet run**" in next(l for l in lines if "not run yet" in l)
+    assert any("| old | an old claim |" in l for l in lines), lines  # runs before the claims file: listed apart, unjudged
+    # the rule changes after the run: flagged; a run whose rule was not yet committed at its commit: flagged
+    claims_file.write_text(_claims_yaml(alpha=0.01)); git("commit", "-qam", "stricter")
+    c1 = next(l for l in reproduction.reproduction_table(tmp_path).splitlines() if "MIG improves" in l)
+    assert "**rule changed after the run**" in c1, c1
+    row["rule_sha256"] = rule_hash(load_claims(claims_file)["c1"])
+    _write_json(tmp_path / "results/exp/a/results.json", {"reproduction": [row], "provenance": {"git_commit": first}})
+    c1 = next(l for l in reproduction.reproduction_table(tmp_path).splitlines() if "MIG improves" in l)
+    assert "**rule not committed before the run**" in c1 and "changed after" not in c1, c1
     # benchmarks: a notebook without the printed numbers gives dashes, a missing notebook no link
     (tmp_path / "nbs/benchmarks").mkdir(parents=True)
     (tmp_path / "nbs/benchmarks/rtd_speed.ipynb").write_text('{"cells": [{"cell_type": "code", "outputs": '
@@ -170,4 +189,4 @@ def test_reproduction_table_conventions(tmp_path):
     perf = reproduction.performance_table(tmp_path).splitlines()
     assert all("| — | — | — |" in l for l in perf[2:])
     assert "[rtd_speed](nbs/benchmarks/rtd_speed.ipynb)" in perf[2] and perf[-1].endswith("| — |")
-    assert "*No results" in reproduction.reproduction_table(tmp_path / "empty")
+    assert "*No claims file" in reproduction.reproduction_table(tmp_path / "empty")

@@ -151,6 +151,7 @@ def _link(l: str | None, prefix: str) -> str:
 
 
 def reproduction_table(root: Path = ROOT, link_prefix: str = "") -> str:
+    if not (root / CLAIMS).exists(): return f"*No claims file ({CLAIMS}).*"
     rows = reproduction_rows(root)
     out = ["| claim | paper | geonb | seeds | test | verdict | rule fixed | executed notebook |",
            "|---|---|---|---|---|---|---|---|"]
