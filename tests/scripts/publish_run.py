@@ -5,7 +5,8 @@
 What is cleaned: the run's temporary absolute path (papermill's injected `out_dir`, its metadata, printed text)
 becomes "."; other absolute paths of this checkout or its virtual environment become relative; kernel
 start-up warnings ("[IPKernelApp] WARNING ...") are dropped from stored outputs; lock files, checkpoints
-(`ckpt_*.pt`) and `error.txt` are not copied. A run without `results.json` (unfinished or failed) is refused.
+and saved models (`*.pt`, `*.ckpt`: too large for the repository) and hidden files are not copied. Only a run that
+`geonb.run.run_status` calls done is published.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SKIP = re.compile(r"(\.lock$|^ckpt_.*\.pt$|^error\.txt$|^\.)")
+SKIP = re.compile(r"(\.lock$|\.pt$|\.ckpt$|^error\.txt$|^interrupted\.txt$|^\.)")  # locks, checkpoints and models, markers
 KERNEL_NOISE = re.compile(r"^.*(\[IPKernelApp\] WARNING|Kernel is running over TCP).*\n?", re.M)
 
 
@@ -43,7 +44,10 @@ def clean_notebook(nb: dict, tmp: str) -> dict:
 
 def publish(run: Path, name: str) -> Path:
     run = run.resolve()
-    if not (run / "results.json").exists(): raise SystemExit(f"{run}: no results.json (unfinished or failed run); not published")
+    from geonb.run import run_status
+    status = run_status(run)
+    if status != "done" or not (run / "results.json").exists():
+        raise SystemExit(f"{run}: the run is {status} (only a done run with its results.json is published)")
     nbs = sorted(run.glob("*.ipynb"))
     if not nbs: raise SystemExit(f"{run}: no executed notebook")
     experiment = nbs[0].stem
