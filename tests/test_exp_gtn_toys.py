@@ -14,7 +14,7 @@ HEADLINE = {"swiss_spearman_official", "swiss_spearman_exact", "swiss_decreasing
             "square_empty_cells_official", "square_empty_cells_better", "square_empty_cells_reference",
             "square_ks_official", "square_ks_better", "square_ks_reference", "square_fold_fraction_official",
             "square_fold_fraction_better", "square_fold_mass_official", "square_fold_mass_better",
-            "twosq_outside_single", "twosq_outside_mixture", "seconds"}
+            "twosq_outside_single", "twosq_outside_mixture", "twosq_outside_mixture_better", "seconds"}
 
 
 @pytest.fixture(scope="module")
@@ -62,16 +62,27 @@ def test_paired_differences(run):
     r = res["paired"][key]
     a = [x["empty_cells"] for x in sorted(rows(res, "square", "direction_radius"), key=lambda x: x["seed"])]
     b = [x["empty_cells"] for x in sorted(rows(res, "square", "greedy_cosine"), key=lambda x: x["seed"])]
-    assert r["n"] == 2 and abs(r["mean"] - (sum(a) - sum(b)) / 2) < 1e-12 and r["ci_low"] <= r["mean"] <= r["ci_high"], (r, a, b)
-    assert res["verdicts"]["square_direction_radius_empty_cells"] in {"improves", "worsens", "inconclusive", "no difference (equal on every seed)"}, res["verdicts"]
+    assert r["n"] == 2 and abs(r["mean_difference"] - (sum(a) - sum(b)) / 2) < 1e-12, (r, a, b)
+    assert r["interval"][0] <= r["mean_difference"] <= r["interval"][1], r
+    assert r["differences"] == [x - y for x, y in zip(a, b)], (r, a, b)
+
+
+def test_verdicts_need_eight_seeds(run):
+    _, res = run
+    assert set(res["verdicts"]) == {"gtn_square_filled", "gtn_swiss_monotone", "gtn_two_squares_mixture", "geonb_exact1d_monotone",
+                                    "geonb_direction_radius_square", "geonb_direction_radius_two_squares"}, res["verdicts"]
+    assert set(res["verdicts"].values()) == {"too few seeds"}, res["verdicts"]
+    prov = res["provenance"]
+    assert prov["template"] == "gtn_toys.ipynb" and len(prov["claims_sha256"]) == 12, prov
+    assert set(prov["rules"]) >= set(res["verdicts"]), prov
 
 
 def test_reproduction_rows_and_figures(run):
     rd, res = run
     rep = res["reproduction"]
-    assert len(rep) == 5, rep
+    assert len(rep) == 6, rep
     for row in rep:
-        assert {"claim", "paper", "geonb", "verdict", "seeds", "size"} <= set(row) and row["seeds"] == [1, 2], row
+        assert {"claim", "paper", "geonb", "verdict", "seeds", "size", "rule_sha256"} <= set(row) and row["seeds"] == [1, 2], row
         assert all(isinstance(row[k], str) and row[k] for k in ("claim", "paper", "geonb", "verdict")), row
     for name in ("swiss_roll", "uniform_square", "square_folds", "two_squares", "loss_curves"):
         assert (rd / f"{name}.png").read_bytes()[:4] == b"\x89PNG", name
