@@ -12,9 +12,9 @@ import numpy as np
 import torch
 
 # %% auto #0
-__all__ = ['check_array', 'to_numpy', 'check_same_length', 'check_choice', 'check_positive', 'check_seed', 'seed_everything',
-           'get_device', 'atomic_write', 'to_jsonable', 'save_json', 'load_json', 'CheckpointError', 'save_checkpoint',
-           'load_checkpoint', 'save_figure', 'stable_hash']
+__all__ = ['check_array', 'to_numpy', 'to_tensor', 'check_same_length', 'check_memory', 'check_choice', 'check_positive',
+           'check_seed', 'seed_everything', 'get_device', 'atomic_write', 'to_jsonable', 'save_json', 'load_json',
+           'CheckpointError', 'save_checkpoint', 'load_checkpoint', 'save_figure', 'stable_hash']
 
 # %% ../nbs/00_core.ipynb #445307f4
 def check_array(x: Any,  # array-like input (numpy array, torch tensor, or nested sequence)
@@ -47,15 +47,31 @@ def check_array(x: Any,  # array-like input (numpy array, torch tensor, or neste
     return x
 
 # %% ../nbs/00_core.ipynb #add1a2b2
-def to_numpy(x: Any,  # numpy array, torch tensor (any device, tracked or not) or nested sequence
+def to_numpy(x: Any,  # numpy array, torch tensor (any device, tracked or not, bfloat16 too) or nested sequence
              name: str = "x",  # argument name, used in error messages
              dtype: Any = None,  # numpy dtype to convert to; None keeps the dtype
             ) -> np.ndarray:
-    "`x` as a numpy array: tensors are detached and moved to the CPU first; errors name `name`."
-    if isinstance(x, torch.Tensor): x = x.detach().cpu().numpy()
+    "`x` as a numpy array: tensors are detached and moved to the CPU first (bfloat16, which NumPy lacks, becomes float32); errors name `name`."
+    if isinstance(x, torch.Tensor):
+        x = x.detach().cpu()
+        x = (x.float() if x.dtype == torch.bfloat16 else x).numpy()
     try: return np.asarray(x, dtype=dtype)
     except (TypeError, ValueError) as e:
         raise TypeError(f"`{name}` cannot be converted to a numpy array{'' if dtype is None else f' of {np.dtype(dtype)}'}: {e}") from e
+
+# %% ../nbs/00_core.ipynb #b23c098c
+def to_tensor(x: Any,  # numpy array (any strides), torch tensor or nested sequence of numbers
+              name: str = "x",  # argument name, used in error messages
+              dtype: torch.dtype | None = torch.float32,  # dtype to convert to; None keeps it
+              device: str | torch.device | None = None,  # device to move to; None keeps it (CPU for arrays)
+             ) -> torch.Tensor:
+    "`x` as a torch tensor of `dtype` on `device`; numpy arrays with negative strides or read-only memory are copied first."
+    if not isinstance(x, torch.Tensor):
+        a = to_numpy(x, name)
+        if a.dtype.kind not in "biuf": raise TypeError(f"`{name}` must have a real numeric dtype, got {a.dtype}")
+        if not a.flags.writeable or any(s < 0 for s in a.strides): a = a.copy()
+        x = torch.from_numpy(a)
+    return x.to(device=device, dtype=dtype) if dtype is not None or device is not None else x
 
 # %% ../nbs/00_core.ipynb #9808b58a
 def check_same_length(**arrays) -> int:
@@ -64,6 +80,29 @@ def check_same_length(**arrays) -> int:
     if len(set(lens.values())) > 1:
         raise ValueError("mismatched lengths: " + ", ".join(f"`{k}` has {n}" for k, n in lens.items()))
     return next(iter(lens.values())) if lens else 0
+
+# %% ../nbs/00_core.ipynb #f5e10004
+def _available_memory(device: str | torch.device | None = None) -> int | None:
+    "Bytes available for a new allocation on `device` (None: CPU): CUDA's free memory, or MemAvailable of /proc/meminfo; None if unknown."
+    dev = torch.device("cpu") if device is None else torch.device(device)
+    if dev.type == "cuda": return torch.cuda.mem_get_info(dev)[0] if torch.cuda.is_available() else None
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"): return int(line.split()[1]) * 1024
+    except (OSError, ValueError, IndexError): pass
+    return None
+
+# %% ../nbs/00_core.ipynb #86bad5d4
+def check_memory(nbytes: float,  # bytes the call is about to allocate
+                 what: str,  # the call and its argument, e.g. "`distance_matrix` of 50000 points"
+                 advice: str = "",  # what to do instead, e.g. "subsample the points"
+                 device: str | torch.device | None = None,  # where the memory is allocated (None: CPU)
+                ) -> None:
+    "Raise a `MemoryError` naming `what` if `nbytes` exceed 90 % of the memory available on `device`."
+    avail = _available_memory(device)
+    if avail is not None and nbytes > 0.9 * avail:
+        raise MemoryError(f"{what} needs about {nbytes / 2**30:.3g} GiB, but only {avail / 2**30:.3g} GiB are available"
+                          + (f"; {advice}" if advice else ""))
 
 # %% ../nbs/00_core.ipynb #44063602
 def check_choice(value: Any,  # the value given
@@ -116,26 +155,41 @@ def seed_everything(seed: int,  # the seed for python, numpy and torch
 # %% ../nbs/00_core.ipynb #47bd772f
 def get_device(device: str | torch.device | None = "auto",  # "auto", "cpu", "cuda", "cuda:1", "mps" or a torch.device
               ) -> torch.device:
-    "Resolve `device`: `'auto'` (or None) gives CUDA when available, else CPU; otherwise check availability."
+    "Resolve `device`: `'auto'` (or None) gives CUDA when available, else CPU; otherwise check that it exists here."
     if device is None or device == "auto":
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
     try: dev = torch.device(device)
     except (RuntimeError, TypeError) as e:
         raise ValueError(f"`device` must be 'auto', 'cpu', 'cuda[:i]' or 'mps', got {device!r}") from e
+    if dev.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"`device` must be 'auto', 'cpu', 'cuda[:i]' or 'mps', got {device!r} (a {dev.type} device holds no data to compute with)")
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"`device` is {device!r} but CUDA is not available here; use 'auto' or 'cpu'")
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise ValueError(f"`device` is {device!r} but this machine has {torch.cuda.device_count()} CUDA device(s)")
+    if dev.type == "mps" and not torch.backends.mps.is_available():
+        raise ValueError(f"`device` is {device!r} but MPS (Apple GPU) is not available here; use 'auto' or 'cpu'")
     return dev
 
 # %% ../nbs/00_core.ipynb #bbfe055d
+def _umask() -> int:
+    "The process's umask, read without changing it where /proc allows (changing it is not thread-safe)."
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"): return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError): pass
+    mask = os.umask(0o022); os.umask(mask); return mask
+
 @contextlib.contextmanager
 def atomic_write(path: str | os.PathLike,  # final file path
                 ) -> Iterator[Path]:
-    "Context manager yielding a temporary path that atomically replaces `path` on success."
+    "Context manager yielding a temporary path that atomically replaces `path` on success (with the usual mode, 0o666 minus the umask)."
     path = Path(path); path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd); tmp = Path(tmp)
     try:
         yield tmp
+        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600 files: colleagues could not read the results
         os.replace(tmp, path)
     finally:
         if tmp.exists(): tmp.unlink()
@@ -225,6 +279,14 @@ def save_figure(fig,  # a matplotlib Figure
     return path
 
 # %% ../nbs/00_core.ipynb #86b7225d
+def _hashable(obj: Any) -> Any:
+    "Like `to_jsonable`, but NaN and ±inf stay floats (JSON's `NaN`, `Infinity`), so they hash apart from None and strings."
+    if isinstance(obj, dict): return {str(k): _hashable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)): return [_hashable(v) for v in obj]
+    if isinstance(obj, float): return obj
+    if isinstance(obj, np.floating): return float(obj)
+    return to_jsonable(obj)
+
 def stable_hash(*objs: Any,  # JSON-able parameters and/or numpy arrays / torch tensors
                 length: int = 12) -> str:
     "Hex digest (first `length` chars of SHA-256) of `objs`, stable across processes and dict order."
@@ -234,6 +296,6 @@ def stable_hash(*objs: Any,  # JSON-able parameters and/or numpy arrays / torch 
         if isinstance(o, np.ndarray):
             a = np.ascontiguousarray(o)
             h.update(f"nd:{a.dtype.str}:{a.shape}".encode()); h.update(a.tobytes())
-        else: h.update(json.dumps(to_jsonable(o), sort_keys=True, separators=(",", ":")).encode())
+        else: h.update(json.dumps(_hashable(o), sort_keys=True, separators=(",", ":"), allow_nan=True).encode())
         h.update(b"|")
     return h.hexdigest()[:length]

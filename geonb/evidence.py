@@ -291,7 +291,9 @@ def provenance(experiment: str | os.PathLike | None = None,  # experiment name (
         template = (Path(e) if e.endswith(".ipynb") or os.sep in e else p.parent / f"{e}.ipynb").resolve()
     where = template.parent if template is not None else Path(geonb.__file__).resolve().parent
     dirty = _git("status", "--porcelain", "--", str(template), cwd=where) if template is not None else None
-    return {"template": template.name if template is not None else None, "git_commit": _git("rev-parse", "HEAD", cwd=where),
+    last = _git("log", "-1", "--format=%H", "--", str(template), cwd=where) if template is not None else None
+    return {"template": template.name if template is not None else None, "template_commit": last or None,
+            "git_commit": _git("rev-parse", "HEAD", cwd=where),
             "template_modified": None if dirty is None else bool(dirty),
             "claims_sha256": hashlib.sha256(p.read_bytes()).hexdigest()[:12],
             "rules": {k: rule_hash(c) for k, c in load_claims(p).items()}, "geonb_version": geonb.__version__}

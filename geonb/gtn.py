@@ -18,7 +18,7 @@ from sklearn.neighbors import kneighbors_graph
 from sklearn.cluster import KMeans
 from torch import nn
 
-from .core import check_array, check_choice, check_positive, check_seed, get_device, seed_everything
+from .core import check_array, check_choice, check_memory, check_positive, check_seed, get_device, seed_everything, to_numpy, to_tensor
 from .labeling import Labeling, compute_labels
 from .train import History, _as_method, apply_in_batches, mse_loss, train_model
 
@@ -37,9 +37,8 @@ GTN_PRESETS = {
 
 # %% ../nbs/05_gtn.ipynb #6e0d8730
 def _to_tensor(x, device=None) -> torch.Tensor:
-    "`x` (array or tensor) as a float32 tensor, on `device` if given."
-    t = x if isinstance(x, torch.Tensor) else torch.as_tensor(np.asarray(x, dtype=np.float32))
-    return t.float().to(device) if device is not None else t.float()
+    "`x` (array or tensor, any strides) as a float32 tensor, on `device` if given (see `geonb.core.to_tensor`)."
+    return to_tensor(x, "x", torch.float32, device)
 
 # %% ../nbs/05_gtn.ipynb #edb4ed98
 _F32_MAX = float(np.finfo(np.float32).max)  # the network computes in float32: larger inputs are refused
@@ -187,6 +186,7 @@ def intrinsic_dimension(x,  # (n, D) point cloud
     x = np.asarray(check_array(x, "x", ndim=2, min_rows=k + 2), dtype=np.float64)
     x = np.unique(x, axis=0)  # duplicates have zero distances
     kk = 2 if method == "twonn" else check_positive(k, "k", integer=True)
+    if len(x) < kk + 2: raise ValueError(f"`x` has only {len(x)} distinct point(s); the {method} estimate needs at least {kk + 2}")
     dist = NearestNeighbors(n_neighbors=kk + 1).fit(x).kneighbors(x)[0][:, 1:]
     if method == "twonn":
         logmu = np.log(dist[:, 1] / dist[:, 0])
@@ -456,36 +456,51 @@ def _decode_codes(self: ConvAutoEncoder, codes) -> np.ndarray:
 _as_method(ConvAutoEncoder, "encode", _encode_images)
 _as_method(ConvAutoEncoder, "decode", _decode_codes)
 
+# %% ../nbs/05_gtn.ipynb #e7acb20f
+_BLOCK_BYTES = 2**27  # float64 bytes per block of a distance or kernel matrix
+
+def _block_rows(n_cols: int) -> int:
+    "Rows per block so that a float64 block with `n_cols` columns takes about `_BLOCK_BYTES`."
+    return max(1, _BLOCK_BYTES // (8 * max(int(n_cols), 1)))
+
 # %% ../nbs/05_gtn.ipynb #9a3a42eb
 def knn_precision_recall(real,  # (n, D) real samples (e.g. held-out latent codes)
                          fake,  # (m, D) generated samples
                          k: int = 3,  # neighbourhood size of the kNN balls
                         ) -> tuple[float, float]:
-    "Improved precision and recall (Kynkäänniemi et al. 2019) of `fake` against `real`."
-    real = check_array(real, "real", ndim=2, min_rows=2); fake = check_array(fake, "fake", ndim=2, min_rows=2)
+    "Improved precision and recall (Kynkäänniemi et al. 2019) of `fake` against `real`, computed in blocks of rows."
+    real = to_numpy(check_array(real, "real", ndim=2, min_rows=2), "real", np.float64)
+    fake = to_numpy(check_array(fake, "fake", ndim=2, min_rows=2), "fake", np.float64)
     if real.shape[1] != fake.shape[1]: raise ValueError(f"`real` and `fake` must have the same dimension, got {real.shape[1]} and {fake.shape[1]}")
     k = check_positive(k, "k", integer=True)
     if k >= min(len(real), len(fake)): raise ValueError(f"`k` must be smaller than both sample sizes, got k={k}")
     radius = lambda a: NearestNeighbors(n_neighbors=k + 1).fit(a).kneighbors(a)[0][:, -1]
-    d = cdist(fake, real)  # (m, n)
-    precision = (d <= radius(real)[None]).any(1).mean()
-    recall = (d <= radius(fake)[:, None]).any(0).mean()
-    return float(precision), float(recall)
+    r_real, r_fake = radius(real), radius(fake)
+    inside, recalled, step = np.zeros(len(fake), bool), np.zeros(len(real), bool), _block_rows(len(real))
+    for i in range(0, len(fake), step):
+        d = cdist(fake[i:i + step], real)  # (block, n)
+        inside[i:i + step] = (d <= r_real[None]).any(1)
+        recalled |= (d <= r_fake[i:i + step, None]).any(0)
+    return float(inside.mean()), float(recalled.mean())
 
 # %% ../nbs/05_gtn.ipynb #31f7b720
 def mmd2(a,  # (n, D) first sample
          b,  # (m, D) second sample
          bandwidth: float | None = None,  # Gaussian kernel width; None: median pairwise distance within `a`
         ) -> float:
-    "Unbiased squared maximum mean discrepancy between `a` and `b` with a Gaussian kernel."
-    a = check_array(a, "a", ndim=2, min_rows=2); b = check_array(b, "b", ndim=2, min_rows=2)
+    "Unbiased squared maximum mean discrepancy between `a` and `b` with a Gaussian kernel, computed in blocks of rows."
+    a = to_numpy(check_array(a, "a", ndim=2, min_rows=2), "a", np.float64); b = to_numpy(check_array(b, "b", ndim=2, min_rows=2), "b", np.float64)
     if a.shape[1] != b.shape[1]: raise ValueError(f"`a` and `b` must have the same dimension, got {a.shape[1]} and {b.shape[1]}")
-    if bandwidth is None: bandwidth = float(np.median(pdist(a))) or 1.0
+    if bandwidth is None:
+        check_memory(8 * len(a) * (len(a) - 1), f"the default `bandwidth` of `mmd2` (median of the {len(a)}·{len(a) - 1}/2 distances within `a`)",
+                     "give `bandwidth` (e.g. the median distance of a subsample)")
+        bandwidth = float(np.median(pdist(a))) or 1.0
     bandwidth = check_positive(bandwidth, "bandwidth")
-    kern = lambda p, q: np.exp(-cdist(p, q, "sqeuclidean") / (2 * bandwidth ** 2))
-    kaa, kbb, kab = kern(a, a), kern(b, b), kern(a, b)
-    n, m = len(a), len(b)
-    return float((kaa.sum() - np.trace(kaa)) / (n * (n - 1)) + (kbb.sum() - np.trace(kbb)) / (m * (m - 1)) - 2 * kab.mean())
+    def ksum(p, q):  # Σ_ij exp(-|p_i - q_j|² / 2h²), a block of rows at a time
+        step = _block_rows(len(q))
+        return sum(float(np.exp(-cdist(p[i:i + step], q, "sqeuclidean") / (2 * bandwidth ** 2)).sum()) for i in range(0, len(p), step))
+    n, m = len(a), len(b)  # the diagonals of k(a, a) and k(b, b) are exactly 1
+    return float((ksum(a, a) - n) / (n * (n - 1)) + (ksum(b, b) - m) / (m * (m - 1)) - 2 * ksum(a, b) / (n * m))
 
 # %% ../nbs/05_gtn.ipynb #9301d8a4
 def class_coverage(predicted,  # (m,) class labels a classifier assigned to generated samples

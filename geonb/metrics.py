@@ -9,19 +9,18 @@ from typing import Any, Callable, Sequence
 
 import matplotlib.pyplot as plt
 import numpy as np
-import scipy.stats
 from joblib import Parallel, delayed
 from sklearn.ensemble import GradientBoostingClassifier
 from sklearn.metrics import mutual_info_score
 from sklearn.svm import LinearSVC
 from tqdm.auto import tqdm
 
-from .core import check_array, check_choice, check_positive, check_same_length, to_numpy
+from .core import check_array, check_choice, check_memory, check_positive, check_same_length, check_seed, to_numpy
 
 # %% auto #0
 __all__ = ['ALL_METRICS', 'histogram_discretize', 'factor_entropies', 'mutual_info_matrix', 'mig', 'sap_score_matrix', 'sap',
            'dci_disentanglement', 'dci_completeness', 'dci_importance', 'dci', 'sample_codes', 'factor_vae_score',
-           'evaluate', 'plot_mi_matrix', 'plot_dci_importance', 'paired_difference']
+           'evaluate', 'plot_mi_matrix', 'plot_dci_importance']
 
 # %% ../nbs/08_metrics.ipynb #7605146c
 def _check_codes(codes, name: str = "codes", min_dims: int = 2) -> np.ndarray:
@@ -52,6 +51,9 @@ def _check_factors(factors, name: str = "factors", min_values: int = 2) -> np.nd
         if frac.any():
             raise ValueError(f"`{name}` must hold integer factor labels (class indices), got non-integer values "
                              f"such as {f[frac][0]!r}; discretise continuous factors first")
+    if f.size and (f.dtype.kind in "fu") and not (-2.0**63 <= float(f.min()) and float(f.max()) < 2.0**63):
+        raise ValueError(f"`{name}` holds labels beyond the int64 range (such as {(f.max() if f.max() >= 2**63 else f.min()).item()!r}); "
+                         "relabel them, e.g. with np.unique(column, return_inverse=True)[1]")
     f = f.astype(np.int64)
     if min_values:
         single = [k for k in range(f.shape[1]) if len(np.unique(f[:, k])) < min_values]
@@ -193,6 +195,8 @@ def dci_importance(codes: np.ndarray,  # training codes (n, D)
     if codes_test.shape[1] != codes.shape[1] or factors_test.shape[1] != factors.shape[1]:
         raise ValueError(f"`codes_test`/`factors_test` have {codes_test.shape[1]}/{factors_test.shape[1]} columns, "
                          f"but `codes`/`factors` have {codes.shape[1]}/{factors.shape[1]}")
+    if isinstance(n_jobs, bool) or not isinstance(n_jobs, (int, np.integer)) or n_jobs == 0:
+        raise ValueError(f"`n_jobs` must be a number of threads (positive) or negative as in joblib (-1: all cores), got {n_jobs!r}")
     fits = Parallel(n_jobs=n_jobs, prefer="threads")(
         delayed(_fit_gbt)(codes, factors[:, k], codes_test, factors_test[:, k], seed) for k in range(factors.shape[1]))
     return (np.stack([f[0] for f in fits], axis=1), np.array([f[1] for f in fits]), np.array([f[2] for f in fits]))
@@ -241,7 +245,9 @@ def sample_codes(data,  # ground-truth data: factor_sizes, sample_factors, sampl
                  chunk: int = 1024,  # observations per `represent` call (memory only)
                 ) -> tuple[np.ndarray, np.ndarray]:
     "Sample `n` factor vectors, their observations and codes: (codes (n, D), factors (n, K))."
-    _check_ground_truth(data); n = check_positive(n, "n", integer=True)
+    K = _check_ground_truth(data); n = check_positive(n, "n", integer=True)
+    probe = to_numpy(data.sample_observations_from_factors(to_numpy(data.sample_factors(1, np.random.default_rng(0))), np.random.default_rng(0)))
+    check_memory(n * (probe.nbytes + 8 * K), f"sampling {n} observations ({probe.nbytes} bytes each)", "sample fewer points")
     factors = to_numpy(data.sample_factors(n, rng), "data.sample_factors(n, rng)")
     return _representations(represent, data.sample_observations_from_factors(factors, rng), chunk), factors
 
@@ -282,7 +288,7 @@ def factor_vae_score(data,  # ground-truth data: factor_sizes, sample_factors, s
     if check_positive(batch_size, "batch_size", integer=True) < 2: raise ValueError(f"`batch_size` must be >= 2 (a variance), got {batch_size}")
     if check_positive(n_var_est, "n_var_est", integer=True) < 2: raise ValueError(f"`n_var_est` must be >= 2, got {n_var_est}")
     check_positive(prune_threshold, "prune_threshold", allow_zero=True)
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(check_seed(seed))
     codes, _ = sample_codes(data, represent, n_var_est, rng)
     global_var = codes.var(axis=0, ddof=1)
     active = np.sqrt(global_var) >= prune_threshold
@@ -313,6 +319,8 @@ def evaluate(data,  # ground-truth data: factor_sizes, sample_factors, sample_ob
     "All requested metrics with disentanglement_lib's study settings; returns scores, settings and timings."
     _check_ground_truth(data)
     metrics = [check_choice(m, "metrics", ALL_METRICS) for m in ([metrics] if isinstance(metrics, str) else metrics)]
+    if not metrics: raise ValueError(f"`metrics` is empty: give at least one of {list(ALL_METRICS)}")
+    seed = check_seed(seed)
     out, seconds = {}, {}
     settings = {"seed": seed, "reference": "google-research/disentanglement_lib, unsupervised_study_v1 metric configs"}
     if {"mig", "sap", "dci"} & set(metrics):
@@ -374,23 +382,3 @@ def plot_dci_importance(importance: np.ndarray,  # importance matrix R (D, K) fr
     R = _check_importance(importance)
     title = f"DCI importance (D = {dci_disentanglement(R):.2f}, C = {dci_completeness(R):.2f})"
     return _heatmap(R, title, "feature importance", factor_names, ax, None)
-
-# %% ../nbs/08_metrics.ipynb #1201bf06
-def paired_difference(treated: Sequence[float],  # metric per seed with the treatment (e.g. with TopDis)
-                      control: Sequence[float],  # the same metric per seed without it, same seed order
-                      confidence: float = 0.95,  # level of the bootstrap interval
-                      n_boot: int = 10_000,  # bootstrap resamples
-                      seed: int = 0,  # seed of the bootstrap resampling
-                     ) -> dict:
-    "Mean paired difference treated − control, its percentile bootstrap interval and the Wilcoxon signed-rank p."
-    t = np.asarray(check_array(treated, "treated", ndim=1, min_rows=2), float)
-    c = np.asarray(check_array(control, "control", ndim=1, min_rows=2), float); check_same_length(treated=t, control=c)
-    if not 0 < confidence < 1: raise ValueError(f"`confidence` must be in (0, 1), got {confidence!r}")
-    n_boot = check_positive(n_boot, "n_boot", integer=True)
-    d = t - c
-    means = d[np.random.default_rng(seed).integers(0, len(d), (n_boot, len(d)))].mean(1)
-    lo, hi = np.quantile(means, [(1 - confidence) / 2, (1 + confidence) / 2])
-    p = 1.0 if np.all(d == 0) else float(scipy.stats.wilcoxon(d).pvalue)
-    return {"n": len(d), "mean": float(d.mean()), "ci_low": float(lo), "ci_high": float(hi), "confidence": confidence,
-            "wilcoxon_p": p, "differences": d.tolist()}
-

@@ -18,8 +18,8 @@ from .core import check_array, check_choice, check_positive, check_same_length, 
 from .persistence import Bars, check_distance_matrix, plot_barcode, vr_persistence
 
 # %% auto #0
-__all__ = ['distance_matrix', 'cross_matrix', 'cross_bars', 'cross_barcode', 'rtd', 'RTDLoss', 'linear_cka', 'svcca', 'plot_rtd',
-           'barcode_explorer']
+__all__ = ['distance_matrix', 'cross_matrix', 'cross_bars', 'cross_barcode', 'rtd', 'RTDLoss', 'linear_cka', 'svcca',
+           'svcca_released', 'plot_rtd', 'barcode_explorer']
 
 # %% ../nbs/03_rtd.ipynb #24573fec
 _NORMS = ("quantile", None)
@@ -235,6 +235,25 @@ def svcca(X,  # (N, d_X) first representation
     qx, qy = np.linalg.qr(_top_directions(X, keep))[0], np.linalg.qr(_top_directions(Y, keep))[0]
     rho = np.linalg.svd(qx.T @ qy, compute_uv=False)  # canonical correlations
     return float(np.clip(rho, 0, 1).mean())
+
+# %% ../nbs/03_rtd.ipynb #3946c042
+def svcca_released(X,  # (N, d_X) first representation
+                   Y,  # (N, d_Y) second representation, paired with X row by row
+                   keep: float = 0.99,  # share of variance kept by the SVD step
+                  ) -> float:
+    "SVCCA with the RTD authors' centring: each point's coordinates centred around their mean (`axis=0` on the transposed matrix)."
+    X = to_numpy(check_array(X, "X", ndim=2, min_rows=2), "X", np.float64)
+    Y = to_numpy(check_array(Y, "Y", ndim=2, min_rows=2), "Y", np.float64); check_same_length(X=X, Y=Y)
+    if not 0 < keep <= 1: raise ValueError(f"`keep` must be in (0, 1], got {keep!r}")
+    def reduce(A):
+        M = A.T - A.T.mean(axis=0, keepdims=True)  # (d, N), centred across each point's coordinates
+        u, s, vt = np.linalg.svd(M, full_matrices=False)
+        k = int(np.searchsorted(np.cumsum(s**2) / max((s**2).sum(), 1e-300), keep - 1e-12) + 1)
+        return (s[:k, None] * vt[:k]).T  # (N, k)
+    rx, ry = reduce(X), reduce(Y)
+    if not (rx.std(0) > 0).any() or not (ry.std(0) > 0).any(): raise ValueError("`X` or `Y` has no variance left: SVCCA is undefined")
+    qx, qy = (np.linalg.qr(r - r.mean(0))[0] for r in (rx, ry))
+    return float(np.clip(np.linalg.svd(qx.T @ qy, compute_uv=False), 0, 1).mean())
 
 # %% ../nbs/03_rtd.ipynb #19abac06
 def plot_rtd(P,  # (N, d_P) first cloud

@@ -4,7 +4,7 @@
 
 # %% ../nbs/01_run.ipynb #b0c311c5
 from __future__ import annotations
-import argparse, hashlib, inspect, io, itertools, json, math, os, re, shutil, signal, sys, threading, tokenize, traceback, uuid, warnings
+import argparse, hashlib, inspect, io, itertools, json, math, os, re, shutil, signal, sys, threading, time, tokenize, traceback, uuid, warnings
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any, Sequence
@@ -72,17 +72,38 @@ def run_id(parameters: dict[str, Any],  # the parameters given explicitly (defau
     if not parameters: return "default"
     return hashlib.sha256(_canonical(parameters).encode() + b"|").hexdigest()[:12]
 
+# %% ../nbs/01_run.ipynb #f50200b2
+def _read_parameters(run_dir: str | Path,  # a run folder
+                    ) -> dict | None:
+    "The parameters recorded in `run_dir/parameters.json`, or None if it is missing or damaged (not `{\"parameters\": {...}}`)."
+    try: rec = json.loads((Path(run_dir) / "parameters.json").read_text())
+    except (OSError, ValueError): return None
+    p = rec.get("parameters") if isinstance(rec, dict) else None
+    return p if isinstance(p, dict) else None
+
+# %% ../nbs/01_run.ipynb #eb6331a8
+def _read_results(run_dir: str | Path,  # a run folder
+                 ) -> dict | None:
+    "The run's `results.json` as a dict, or None if it is missing, truncated or not a JSON object."
+    try: res = json.loads((Path(run_dir) / "results.json").read_text())
+    except (OSError, ValueError): return None
+    return res if isinstance(res, dict) else None
+
 # %% ../nbs/01_run.ipynb #5cfc3fe5
+_DONE = "done.json"  # written by the runner, and only by it, when the notebook has finished without error
+
 def run_status(run_dir: str | Path,  # a run folder
               ) -> str:
-    "`'done'` if `results.json` is complete (parses as a JSON object), else `'interrupted'`, `'failed'`, `'unfinished'` or `'missing'`."
+    "`'done'`, `'interrupted'`, `'failed'`, `'damaged'` (done, but its results or parameters are unreadable), `'unfinished'` or `'missing'`."
     run_dir = Path(run_dir)
     if not run_dir.is_dir(): return "missing"
-    try:
-        if isinstance(json.loads((run_dir / "results.json").read_text()), dict): return "done"
-    except (OSError, ValueError): pass
     if (run_dir / "interrupted.txt").exists(): return "interrupted"
-    return "failed" if (run_dir / "error.txt").exists() else "unfinished"
+    if (run_dir / "error.txt").exists(): return "failed"
+    if not (run_dir / _DONE).exists(): return "unfinished"
+    try: marked = isinstance(json.loads((run_dir / _DONE).read_text()), dict)
+    except (OSError, ValueError): marked = False
+    ok = marked and _read_results(run_dir) is not None and _read_parameters(run_dir) is not None
+    return "done" if ok else "damaged"
 
 # %% ../nbs/01_run.ipynb #110782ba
 class RunLockedError(RuntimeError):
@@ -90,13 +111,27 @@ class RunLockedError(RuntimeError):
 
 # %% ../nbs/01_run.ipynb #69317401
 _NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9._=+-]*")
+_ID = re.compile(r"default|[0-9a-f]{12}")  # the folder names `run_id` gives
 
 def _check_run_name(name: str) -> str:
-    "`name` if it is a plain folder name (no path, not hidden, not too long), else a `ValueError`."
+    "`name` if it is a plain folder name (no path, not hidden, not too long) that `run_id` never gives, else a `ValueError`."
     if not isinstance(name, str) or not _NAME.fullmatch(name) or len(name) > 200:
         raise ValueError(f"`run_name` must be a plain folder name (letters, digits and . _ = + -, not starting with '.'; "
                          f"no '/' or '..'), got {name!r}")
+    if _ID.fullmatch(name):
+        raise ValueError(f"`run_name` {name!r} is reserved: 'default' and 12 hex digits are the folder names of runs named by "
+                         "their parameters (run ids); choose another name")
     return name
+
+# %% ../nbs/01_run.ipynb #19d7e4bc
+def _experiment_name(notebook: str | Path,  # experiment notebook
+                    ) -> str:
+    "The folder of `notebook`'s runs (its file name's stem), refused if it is empty, hidden or `..`."
+    stem = Path(notebook).stem
+    if not stem or stem.startswith("."):
+        raise ValueError(f"`notebook` {str(notebook)!r}: its runs go into a folder named after the file's stem {stem!r}, "
+                         "which must not be empty or start with '.'; rename the notebook")
+    return stem
 
 # %% ../nbs/01_run.ipynb #9d8ab6cb
 def _place(tmp: Path, run_dir: Path) -> None:
@@ -108,45 +143,58 @@ def _place(tmp: Path, run_dir: Path) -> None:
 
 # %% ../nbs/01_run.ipynb #7e47e443
 def _same_parameters(run_dir: Path, parameters: dict) -> dict | None:
-    "None if `run_dir` has no parameters.json or the same parameters, else the parameters recorded there."
-    try: old = load_json(run_dir / "parameters.json").get("parameters", {})
-    except (OSError, ValueError, AttributeError): return None
-    return None if _canonical(old) == _canonical(parameters) else old
+    "None if `run_dir` records no readable parameters or the same parameters, else the parameters recorded there."
+    old = _read_parameters(run_dir)
+    return None if old is None or _canonical(old) == _canonical(parameters) else old
 
 # %% ../nbs/01_run.ipynb #d064e87b
-def _execute(notebook, parameters, exp_dir, run_dir, kernel_name, progress, log_output, timeout) -> Path:
-    "Run papermill into a fresh temporary folder; record failure (error.txt) or interruption (interrupted.txt); move it into place."
-    tmp = exp_dir / f".{run_dir.name}.tmp-{uuid.uuid4().hex[:8]}"; tmp.mkdir()
-    with atomic_write(tmp / "parameters.json") as f:
-        f.write_text(json.dumps({"notebook": str(notebook), "parameters": parameters}, indent=2, allow_nan=True) + "\n")
+def _write_text(path: Path, text: str) -> None:
+    "Write `text` to `path` atomically as a regular file: a symlink at `path` is replaced, never written through."
+    with atomic_write(path) as tmp: tmp.write_text(text)
+
+# %% ../nbs/01_run.ipynb #c56bbfd3
+def _attempt(notebook: Path, parameters: dict, work: Path, run_dir: Path, kernel_name, progress, log_output, timeout) -> None:
+    "Execute `notebook` with `out_dir=work` (files already there stay); mark it done.json, or interrupted.txt / error.txt and raise."
+    for f in (_DONE, "interrupted.txt", "error.txt"): (work / f).unlink(missing_ok=True)
+    if (work / notebook.name).is_symlink(): (work / notebook.name).unlink()  # papermill would write through it
+    _write_text(work / "parameters.json", json.dumps({"notebook": str(notebook), "parameters": parameters}, indent=2, allow_nan=True) + "\n")
     try:
-        pm.execute_notebook(str(notebook), str(tmp / notebook.name), parameters={**parameters, "out_dir": str(tmp.resolve())},
-                            kernel_name=kernel_name, cwd=str(tmp), progress_bar=progress, log_output=log_output,
+        pm.execute_notebook(str(notebook), str(work / notebook.name), parameters={**parameters, "out_dir": str(work.resolve())},
+                            kernel_name=kernel_name, cwd=str(work), progress_bar=progress, log_output=log_output,
                             execution_timeout=None if timeout is None else int(math.ceil(timeout)))
-        if run_status(tmp) != "done":
+        if _read_results(work) is None:
             raise RuntimeError(f"{notebook.name} finished without writing a complete results.json into its run folder")
     except KeyboardInterrupt as e:
-        (tmp / "interrupted.txt").write_text(f"interrupted ({str(e) or 'SIGINT'}); run the same command again to resume\n")
-        _place(tmp, run_dir); raise
+        _write_text(work / "interrupted.txt", f"interrupted ({str(e) or 'SIGINT'}); run the same command again to resume\n"); raise
     except BaseException as e:
-        (tmp / "error.txt").write_text("".join(traceback.format_exception(e)))
-        _place(tmp, run_dir)
+        _write_text(work / "error.txt", "".join(traceback.format_exception(e)))
         raise RuntimeError(f"run {run_dir} failed: {type(e).__name__}: {str(e)[-1500:]}") from e
-    _place(tmp, run_dir)
+    _write_text(work / _DONE, json.dumps({"finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}) + "\n")
+
+# %% ../nbs/01_run.ipynb #a3ea44f5
+def _execute(notebook, parameters, exp_dir, run_dir, in_place, kernel_name, progress, log_output, timeout) -> Path:
+    "Run in the run folder itself (`in_place`: an earlier attempt's files stay), or in a fresh temporary folder moved into place at the end."
+    args = (kernel_name, progress, log_output, timeout)
+    if in_place:
+        run_dir.mkdir(exist_ok=True); _attempt(notebook, parameters, run_dir, run_dir, *args)
+        return run_dir
+    tmp = exp_dir / f".{run_dir.name}.tmp-{uuid.uuid4().hex[:8]}"; tmp.mkdir()
+    try: _attempt(notebook, parameters, tmp, run_dir, *args)
+    finally: _place(tmp, run_dir)  # done, failed or interrupted: the new attempt replaces the old folder
     return run_dir
 
 # %% ../nbs/01_run.ipynb #b2804323
 def run_experiment(notebook: str | Path,  # experiment notebook (with a `parameters` cell declaring `out_dir`)
                    parameters: dict[str, Any] | None = None,  # values to inject; unknown names are refused
                    out_dir: str | Path = "runs",  # root folder; the run goes to out_dir/<notebook stem>/<run id>/
-                   rerun: bool = False,  # run again even if the run is done (or replace a named run's parameters)
+                   rerun: bool = False,  # repeat a done run from scratch (or replace a named run's parameters)
                    run_name: str | None = None,  # folder name instead of the parameter hash
                    kernel_name: str = "python3",  # Jupyter kernel
                    progress: bool = True,  # papermill's per-cell progress bar
                    log_output: bool = False,  # stream the notebook's output to this process's log
                    timeout: float | None = None,  # seconds allowed per cell (papermill's execution_timeout); None: no limit
                   ) -> Path:
-    "Execute `notebook` into a temporary folder, moved into place when it ends; return the run folder (skips done runs)."
+    "Execute `notebook` in its run folder and return the folder; done runs are skipped, others continue from their last attempt's files."
     notebook = Path(notebook); parameters = dict(parameters or {})
     check_parameters(notebook, parameters)
     if "out_dir" not in notebook_parameters(notebook):
@@ -154,24 +202,29 @@ def run_experiment(notebook: str | Path,  # experiment notebook (with a `paramet
     if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0 or not math.isfinite(timeout)):
         raise ValueError(f"`timeout` must be a positive number of seconds or None, got {timeout!r}")
     name = _check_run_name(run_name) if run_name is not None else run_id(parameters)
-    exp_dir = Path(out_dir) / notebook.stem; exp_dir.mkdir(parents=True, exist_ok=True)
-    run_dir = exp_dir / name
+    exp_dir = Path(out_dir) / _experiment_name(notebook); run_dir = exp_dir / name
+    def check_done() -> bool:
+        if (other := _same_parameters(run_dir, parameters)) is not None and not rerun:
+            raise ValueError(f"run {run_dir} was made with parameters {other}, not {parameters}; "
+                             "choose another name, or rerun (--rerun) to replace it")
+        if run_status(run_dir) == "done" and not rerun:
+            print(f"skip {run_dir}: done (rerun=True to repeat)"); return True
+        return False
+    if check_done(): return run_dir  # before writing anything: a read-only out_dir still serves its finished runs
+    exp_dir.mkdir(parents=True, exist_ok=True)
     (locks := Path(out_dir) / ".locks" / notebook.stem).mkdir(parents=True, exist_ok=True)
     lock = FileLock(str(locks / f"{name}.lock"))  # outside the experiment folder, which holds only run folders
     try: lock.acquire(timeout=0)
     except Timeout: raise RunLockedError(f"run {run_dir} is being executed by another process (lock {lock.lock_file}); "
                                          "wait for it to finish, then run again to use its results") from None
     try:
-        other = _same_parameters(run_dir, parameters) if run_name is not None else None
-        if other is not None and not rerun:
-            raise ValueError(f"run {run_dir} was made with parameters {other}, not {parameters}; "
-                             "choose another name, or rerun (--rerun) to replace it")
+        if check_done(): return run_dir  # finished by another process meanwhile
         for stale in [*exp_dir.glob(f".{name}.tmp-*"), *exp_dir.glob(f".{name}.old-*")]:  # left by a killed process
             shutil.rmtree(stale, ignore_errors=True)
-        if run_status(run_dir) == "done" and not rerun:
-            print(f"skip {run_dir}: results.json exists (rerun=True to repeat)")
-            return run_dir
-        return _execute(notebook, parameters, exp_dir, run_dir, kernel_name, progress, log_output, timeout)
+        status = run_status(run_dir)
+        in_place = status == "missing" or (status != "done" and _read_parameters(run_dir) is not None
+                                           and _same_parameters(run_dir, parameters) is None)
+        return _execute(notebook, parameters, exp_dir, run_dir, in_place, kernel_name, progress, log_output, timeout)
     finally: lock.release()
 
 # %% ../nbs/01_run.ipynb #d07abe03
@@ -180,11 +233,10 @@ def headline_table(run_dirs: Sequence[str | Path],  # run folders containing res
     "A Markdown table of each run's `headline` numbers (one row per run)."
     rows = []
     for d in map(Path, run_dirs):
-        f = d / "results.json"
-        res = load_json(f) if run_status(d) == "done" else {}
-        head = res.get("headline", {}) if isinstance(res, dict) else {}
-        cells = ", ".join(f"{k}={v:.4g}" if isinstance(v, (int, float)) else f"{k}={v}" for k, v in head.items())
-        rows.append(f"| {d.parent.name} | {d.name} | {cells or ('' if res else '(' + run_status(d) + ')')} |")
+        status = run_status(d)
+        head = (_read_results(d) or {}).get("headline") if status == "done" else None
+        cells = ", ".join(f"{k}={v:.4g}" if isinstance(v, (int, float)) else f"{k}={v}" for k, v in head.items()) if isinstance(head, dict) else ""
+        rows.append(f"| {d.parent.name} | {d.name} | {cells or '(' + (status if status != 'done' else 'no headline') + ')'} |")
     return "\n".join(["| experiment | run | headline |", "|---|---|---|", *rows])
 
 # %% ../nbs/01_run.ipynb #cbf656d0
@@ -212,6 +264,27 @@ def _yaml12_float(loader, node):
     return float(v)
 
 _Yaml12Loader.add_constructor("tag:yaml.org,2002:float", _yaml12_float)
+
+# %% ../nbs/01_run.ipynb #655f64e1
+def _yaml12_mapping(loader, node):
+    "A mapping whose keys are all distinct; a key given twice is an error (naming it), not a silent overwrite."
+    keys = [loader.construct_object(k, deep=True) for k, _ in node.value]
+    twice = [k for i, k in enumerate(keys) if k in keys[:i]]
+    if twice: raise yaml.constructor.ConstructorError(None, None, f"the key {twice[0]!r} is given more than once in one mapping; "
+                                                                   "give each key once", node.start_mark)
+    return loader.construct_mapping(node, deep=True)
+
+_Yaml12Loader.add_constructor("tag:yaml.org,2002:map", _yaml12_mapping)
+
+# %% ../nbs/01_run.ipynb #d68b063a
+def _yaml12_compose_node(self, parent, index):
+    "Compose a node, refusing aliases (`*name`): they can expand a few lines into billions of values."
+    if self.check_event(yaml.AliasEvent):
+        raise yaml.composer.ComposerError(None, None, "YAML aliases (*name) are not accepted: they can expand a few lines into "
+                                          "billions of values; write the values out", self.peek_event().start_mark)
+    return yaml.SafeLoader.compose_node(self, parent, index)
+
+_Yaml12Loader.compose_node = _yaml12_compose_node
 
 # %% ../nbs/01_run.ipynb #4c86ead7
 def parse_yaml(text: str,  # YAML 1.2 text: one document
@@ -268,6 +341,21 @@ def _docments(fn) -> dict[str, str]:
         if tok.type not in (tokenize.NL, tokenize.NEWLINE, tokenize.COMMENT): prev = tok.string
     return docs
 
+# %% ../nbs/01_run.ipynb #2f737d97
+def _parameter_pairs(argv: Sequence[str]) -> tuple[list[str], list[tuple[str, str]]]:
+    "Take the `-p NAME VALUE` pairs out of `argv` before argparse reads it (so `-1e3` or `-.inf` is a value, not an option); refuse a NAME given twice."
+    rest, pairs, i = [], [], 0
+    while i < len(argv):
+        a = argv[i]
+        if a == "--": rest += argv[i:]; break
+        if a in ("-p", "--parameter") and i + 2 < len(argv):
+            pairs.append((argv[i + 1], argv[i + 2])); i += 3; continue
+        rest.append(a); i += 1
+    names = [k for k, _ in pairs]
+    if twice := sorted({k for k in names if names.count(k) > 1}):
+        raise ValueError(f"-p {twice[0]} is given {names.count(twice[0])} times; give each parameter once")
+    return rest, pairs
+
 # %% ../nbs/01_run.ipynb #c0865a03
 def geonb_run_cli(argv: Sequence[str] | None = None,  # arguments (default: sys.argv[1:])
                  ) -> None:
@@ -283,8 +371,10 @@ def geonb_run_cli(argv: Sequence[str] | None = None,  # arguments (default: sys.
     ap.add_argument("--name", default=None, help=doc.get("run_name"))
     ap.add_argument("--timeout", type=_timeout_arg, default=None, help=doc.get("timeout"))
     ap.add_argument("--quiet", action="store_true", help="no per-cell progress bar")
+    try: argv, pairs = _parameter_pairs(sys.argv[1:] if argv is None else list(argv))
+    except ValueError as e: ap.error(str(e))
     args = ap.parse_args(argv)
-    params = {k: _parse_value(v, k) for k, v in args.parameter}
+    params = {k: _parse_value(v, k) for k, v in [*pairs, *args.parameter]}
     done, failed = [], []
     with _signals_as_interrupt():
         for nb in args.notebooks:
@@ -317,6 +407,8 @@ def _equal_values(values: list) -> list:
     return out
 
 # %% ../nbs/01_run.ipynb #c413db87
+_MAX_POINTS = 100_000  # more runs than any sweep of this package needs: a grid beyond it is a mistake
+
 def expand_grid(grid: dict[str, Any] | list[dict[str, Any]],  # {name: [values]} (product), or a list of those (concatenated)
                ) -> list[dict[str, Any]]:
     "The list of parameter dicts described by `grid`, in a stable order; empty grids and ambiguous values are refused."
@@ -332,6 +424,9 @@ def expand_grid(grid: dict[str, Any] | list[dict[str, Any]],  # {name: [values]}
     if not grid: raise ValueError("`grid` is an empty mapping {}: it names no parameters (use geonb-run for a run with the defaults)")
     names = list(grid)
     values = [v if isinstance(v, list) else [v] for v in grid.values()]
+    if (size := math.prod(len(v) for v in values)) > _MAX_POINTS:
+        raise ValueError(f"`grid` describes {size:,} runs (the product of {[len(v) for v in values]} values), more than "
+                         f"{_MAX_POINTS:,}; split it into smaller sweeps")
     for n, v in zip(names, values):
         if not v: raise ValueError(f"`grid` entry {n!r} has no values")
         if same := _equal_values(v):
@@ -353,6 +448,8 @@ def load_grid(path: str | Path,  # a YAML file holding one grid
     return grid
 
 # %% ../nbs/01_run.ipynb #d2b5f680
+_ORPHANED = threading.Event()  # set in a pool worker whose sweep process is gone (see `_die_with_parent`)
+
 def _run_one(notebook: str, parameters: dict, out_dir: str, rerun: bool, timeout: float | None = None) -> dict:
     "Run one sweep point. Failures are returned as status dicts; an interrupt (KeyboardInterrupt) propagates."
     run_dir = Path(out_dir) / Path(notebook).stem / run_id(parameters)
@@ -362,10 +459,13 @@ def _run_one(notebook: str, parameters: dict, out_dir: str, rerun: bool, timeout
         return {**res, "status": "done"}
     except RunLockedError as e: return {**res, "status": "locked", "error": str(e)}
     except Exception as e: return {**res, "status": "failed", "error": f"{type(e).__name__}: {str(e)[-500:]}"}
+    finally:
+        if _ORPHANED.is_set(): os._exit(143)  # a pool worker whose sweep is gone: its run is marked, take no other
 
 # %% ../nbs/01_run.ipynb #792649e6
 def _sweep_points(notebook: Path, grid: dict | list | str | Path, device: str | None) -> list[dict]:
     "The checked parameter dicts of a sweep of `notebook` over `grid` (with `device` if the notebook declares one)."
+    _experiment_name(notebook)
     if isinstance(grid, (str, Path)): grid = load_grid(grid)
     points = expand_grid(grid)
     if device is not None and "device" in notebook_parameters(notebook):
@@ -395,13 +495,36 @@ def _distributed():
 # %% ../nbs/01_run.ipynb #fb356bf1
 def _executor(jobs: int, scheduler: str | None):
     "A concurrent.futures-style executor and the cluster to close after it: local processes, or a Dask distributed client."
-    if scheduler is None: return ProcessPoolExecutor(max_workers=jobs), None
+    if _check_scheduler(scheduler) is None: return ProcessPoolExecutor(max_workers=jobs, initializer=_die_with_parent), None
     dd = _distributed()
     if scheduler.startswith("local"):
         n = int(scheduler.split(":")[1]) if ":" in scheduler else jobs
         cluster = dd.LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None)
         return dd.Client(cluster), cluster
     return dd.Client(scheduler), None
+
+# %% ../nbs/01_run.ipynb #582c5fea
+def _check_scheduler(scheduler: str | None) -> str | None:
+    "`scheduler` if it is None, `'local'`, `'local:N'` with N ≥ 1, or an address; `'local:0'` and the like are refused."
+    if scheduler is None: return None
+    if not isinstance(scheduler, str) or not scheduler.strip(): raise ValueError(f"`scheduler` must be 'local', 'local:N' or an address, got {scheduler!r}")
+    if scheduler.startswith("local") and not re.fullmatch(r"local(:[1-9][0-9]*)?", scheduler):
+        raise ValueError(f"`scheduler` {scheduler!r}: write 'local' (as many workers as `jobs`) or 'local:N' with N ≥ 1 workers")
+    return scheduler
+
+# %% ../nbs/01_run.ipynb #08e790cb
+def _die_with_parent(poll: float = 0.2,  # seconds between checks of the parent process
+                     grace: float = 30.0,  # seconds the interrupted run gets to mark itself before the worker exits anyway
+                    ) -> None:
+    "Initializer of local pool workers: SIGTERM interrupts the run, and the worker stops when its parent process is gone."
+    def on_term(signum, frame): raise KeyboardInterrupt(signal.Signals(signum).name)
+    signal.signal(signal.SIGTERM, on_term)
+    parent = os.getppid()
+    def watch():
+        while os.getppid() == parent: time.sleep(poll)
+        _ORPHANED.set(); os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(grace); os._exit(143)
+    threading.Thread(target=watch, daemon=True, name="geonb-parent-watch").start()
 
 # %% ../nbs/01_run.ipynb #a4c7cd70
 def _interrupt_workers(ex, futs) -> None:
@@ -459,6 +582,7 @@ def sweep(notebook: str | Path,  # experiment notebook
     points = _sweep_points(notebook, grid, device)
     jobs = int(jobs)
     if jobs < 1: raise ValueError(f"`jobs` must be at least 1, got {jobs}")
+    _check_scheduler(scheduler)
     out_dir = Path(out_dir).resolve()
     todo, results = _split_done(notebook, points, out_dir, rerun)
     bar = tqdm(total=len(points), initial=len(results), desc=f"sweep {notebook.stem}", disable=not progress)
@@ -479,24 +603,26 @@ def _last_error(rd: Path) -> str:
     return lines[-1][:300] if lines else ""
 
 # %% ../nbs/01_run.ipynb #e92ad5db
+_RUN_FILES = ("parameters.json", "results.json", _DONE, "error.txt", "interrupted.txt")
+
 def collect(out_dir: str | Path = "runs",  # root of the run folders
             experiment: str | None = None,  # only this experiment (notebook stem)
            ):
     "One row per run folder: experiment, run, status (and error), parameters and scalar results (a pandas DataFrame)."
     rows, param_names = [], set()
-    for pfile in sorted(Path(out_dir).glob("*/*/parameters.json")):
-        rd = pfile.parent
-        if rd.name.startswith(".") or rd.parent.name.startswith("."): continue  # temporary folders of running runs
+    for rd in sorted(Path(out_dir).glob("*/*")):
+        if rd.name.startswith(".") or rd.parent.name.startswith(".") or not rd.is_dir(): continue  # temporary folders, locks
         if experiment is not None and rd.parent.name != experiment: continue
+        if not any((rd / f).exists() for f in _RUN_FILES): continue  # not a run folder
         row = {"experiment": rd.parent.name, "run": rd.name, "status": run_status(rd)}
-        try: params = load_json(pfile).get("parameters", {})
-        except ValueError: params, row["status"] = {}, "failed"
+        params = _read_parameters(rd)
+        if params is None: params, row["error"] = {}, "parameters.json is missing or damaged"
         param_names |= set(params); row.update(params)
         if row["status"] == "done":
-            res = load_json(rd / "results.json")
-            row.update(_scalars(res.get("headline", {})))
+            res = _read_results(rd); head = res.get("headline")
+            row.update(_scalars(head) if isinstance(head, dict) else {})
             row.update({k: v for k, v in _scalars(res).items() if k not in row})
-        elif row["status"] == "failed" and (rd / "error.txt").exists(): row["error"] = _last_error(rd)
+        elif row["status"] == "failed": row["error"] = _last_error(rd)
         rows.append(row)
     df = pd.DataFrame(rows)
     df.attrs["param_columns"] = sorted(param_names)
@@ -546,8 +672,8 @@ def summarize(df,  # table from `collect`
     summ = summ.reset_index()
     if out_dir is not None:
         out_dir = Path(out_dir); out_dir.mkdir(parents=True, exist_ok=True)
-        df.to_csv(out_dir / "runs.csv", index=False); summ.to_csv(out_dir / "summary.csv", index=False)
-        (out_dir / "summary.md").write_text(_markdown_summary(summ, keys, metrics, over) + "\n")
+        _write_text(out_dir / "runs.csv", df.to_csv(index=False)); _write_text(out_dir / "summary.csv", summ.to_csv(index=False))
+        _write_text(out_dir / "summary.md", _markdown_summary(summ, keys, metrics, over) + "\n")
         for exp in summ.experiment.unique(): _plot_summary(summ[summ.experiment == exp], params, metrics, out_dir / f"summary_{exp}.png")
     return summ
 
@@ -573,9 +699,13 @@ def geonb_sweep_cli(argv: Sequence[str] | None = None,  # arguments (default: sy
             ap.exit(130, f"geonb-sweep: interrupted ({str(e) or 'SIGINT'}): the sweep stopped, the running run is marked "
                          "interrupted; run the same command again to resume (finished runs are skipped)\n")
         except (ValueError, FileNotFoundError, TypeError) as e: ap.exit(2, f"geonb-sweep: error: {e}\n")
-    stem = Path(args.notebook).stem
-    summ = summarize(collect(args.out_dir, stem), out_dir=Path(args.out_dir) / stem)
-    print((Path(args.out_dir) / stem / "summary.md").read_text())
-    print(f"runs, summary.csv, summary.md and plots in {Path(args.out_dir) / stem}")
+    stem = Path(args.notebook).stem; df = collect(args.out_dir, stem)
+    try:
+        summarize(df, out_dir=Path(args.out_dir) / stem)
+        print((Path(args.out_dir) / stem / "summary.md").read_text())
+        print(f"runs, summary.csv, summary.md and plots in {Path(args.out_dir) / stem}")
+    except OSError as e:  # a read-only out-dir of finished runs: show the summary, write nothing
+        print(summarize(df).to_string(index=False))
+        print(f"(the summary files were not written: {e})")
     if any(r["status"] == "failed" for r in res): ap.exit(1, "geonb-sweep: some runs failed\n")
     if any(r["status"] == "locked" for r in res): ap.exit(1, "geonb-sweep: some runs were running in another process\n")

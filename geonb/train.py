@@ -4,7 +4,7 @@
 
 # %% ../nbs/04a_train.ipynb #46ba18a2
 from __future__ import annotations
-import copy, math, random, time
+import copy, inspect, math, random, time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
@@ -16,8 +16,8 @@ import torch.nn.functional as F
 from torch import nn
 from tqdm.auto import tqdm
 
-from .core import (check_array, check_positive, check_seed, get_device, load_checkpoint, save_checkpoint,
-                        seed_everything, stable_hash)
+from .core import (CheckpointError, check_array, check_positive, check_seed, get_device, load_checkpoint, save_checkpoint,
+                        seed_everything, stable_hash, to_tensor)
 
 # %% auto #0
 __all__ = ['History', 'mse_loss', 'cross_entropy_loss', 'Regularizer', 'project_conflicting', 'train_model', 'apply_in_batches']
@@ -103,7 +103,7 @@ def _batch_sampler(data: Any, batch_size: int, model: nn.Module) -> Callable[[np
     if _is_ground_truth(data):
         return lambda rng, dev: data.observations(data.sample_factors(batch_size, rng), dev)
     x = check_array(data, "data", ndim=4)
-    x = x if isinstance(x, torch.Tensor) else torch.as_tensor(x, dtype=torch.float32)
+    x = to_tensor(x, "data")
     _check_range(x, model)
     return lambda rng, dev: x[torch.from_numpy(rng.integers(0, len(x), size=batch_size))].to(dev, torch.float32)
 
@@ -121,13 +121,12 @@ class _RandomBatches:
 
 # %% ../nbs/04a_train.ipynb #714af2f8
 def _as_rows(data: Any, name: str = "data") -> tuple[torch.Tensor, ...]:
-    "An array or a tuple of arrays with equal first axes, as tensors (floats as float32, integers kept)."
-    parts = tuple(data) if isinstance(data, (tuple, list)) else (data,)
+    "An array (or a list of rows) or a tuple of arrays with equal first axes, as tensors (floats as float32, integers kept)."
+    parts = tuple(data) if isinstance(data, tuple) else (data,)
     if not parts: raise ValueError(f"`{name}` is empty: give an array or a tuple of arrays")
     out = []
     for i, p in enumerate(parts):
-        a = check_array(p, name if len(parts) == 1 else f"{name}[{i}]", min_rows=2)
-        t = a if isinstance(a, torch.Tensor) else torch.as_tensor(a if a.flags.writeable else a.copy())  # torch refuses to share read-only memory
+        t = to_tensor(check_array(p, name if len(parts) == 1 else f"{name}[{i}]", min_rows=2), name, dtype=None).detach()  # data, not parameters
         out.append(t.float() if t.is_floating_point() or t.dtype == torch.bool else t.long())
     if len({len(t) for t in out}) > 1:
         raise ValueError(f"the arrays of `{name}` have different numbers of rows: {[len(t) for t in out]}")
@@ -171,6 +170,11 @@ class Regularizer:
         raise NotImplementedError
     def state_dict(self) -> dict: return {}
     def load_state_dict(self, state: dict) -> None: pass
+    def config(self) -> dict:
+        "Class name and constructor arguments (read from the attributes of the same names): what a checkpoint must match to resume."
+        names = [p for p in inspect.signature(type(self).__init__).parameters if p not in ("self", "args", "kwargs")]
+        plain = lambda v: isinstance(v, (int, float, str, bool, type(None)))
+        return {"class": type(self).__name__, **{p: (v if plain(v) else type(v).__name__) for p in names if hasattr(self, p) for v in [getattr(self, p)]}}
 
 # %% ../nbs/04a_train.ipynb #c222a75c
 def project_conflicting(g_t: torch.Tensor,  # flat gradient of the regulariser
@@ -289,14 +293,33 @@ def _model_config(model: nn.Module) -> dict:
     cfg = cfg() if callable(cfg) else cfg
     return cfg if isinstance(cfg, dict) else {"class": type(model).__name__}
 
-def _config_diff(saved: dict, here: dict, prefix: str = "") -> list[str]:
+def _layers(model: nn.Module) -> list[str]:
+    "Every leaf layer of `model` with its settings, e.g. `'1: ReLU()'`: an activation or layer swapped shows in a checkpoint's configuration."
+    return [f"{name or type(model).__name__}: {m!r}" for name, m in model.named_modules() if not list(m.children())]
+
+def _callable_config(fn: Any) -> Any:
+    "What identifies a loss function or regulariser in a checkpoint: its `config()` if it has one, else its qualified name."
+    cfg = getattr(fn, "config", None)
+    if callable(cfg) and not isinstance(fn, type): return cfg()
+    if isinstance(fn, nn.Module): return repr(fn)
+    f = getattr(fn, "func", fn)  # functools.partial: the function, and its bound arguments below
+    name = f"{getattr(f, '__module__', '?')}.{getattr(f, '__qualname__', type(f).__name__)}"
+    return name if f is fn else {"function": name, "args": repr(getattr(fn, "args", ())), "keywords": repr(getattr(fn, "keywords", {}))}
+
+def _config_diff(saved: Any, here: Any, prefix: str = "") -> list[str]:
     "Entries that differ between two nested configurations, as 'key: saved in the checkpoint, here now'."
     out, absent = [], object()
-    show = lambda v: "absent" if v is absent else repr(v)
+    show = lambda v: "absent" if v is absent else (r if len(r := repr(v)) <= 160 else r[:150] + " …" + r[-8:])
+    if isinstance(saved, list) and isinstance(here, list) and len(saved) == len(here):
+        for i, (a, b) in enumerate(zip(saved, here)): out += _config_diff(a, b, f"{prefix}[{i}]")
+        return out
+    if not (isinstance(saved, dict) and isinstance(here, dict)):
+        return [] if saved == here else [f"{prefix or 'config'}: {show(saved)} in the checkpoint, {show(here)} here"]
     for k in sorted(set(saved) | set(here)):
         a, b = saved.get(k, absent), here.get(k, absent)
-        if isinstance(a, dict) and isinstance(b, dict): out += _config_diff(a, b, f"{prefix}{k}.")
-        elif a != b: out.append(f"{prefix}{k}: {show(a)} in the checkpoint, {show(b)} here")
+        key = f"{prefix}.{k}" if prefix else k
+        if (isinstance(a, dict) and isinstance(b, dict)) or (isinstance(a, list) and isinstance(b, list) and len(a) == len(b)): out += _config_diff(a, b, key)
+        elif a != b: out.append(f"{key}: {show(a)} in the checkpoint, {show(b)} here")
     return out
 
 # %% ../nbs/04a_train.ipynb #2c92e045
@@ -327,12 +350,19 @@ class _Run:
                          "early_stopping": None if self.stopper is None else self.stopper.state_dict()}, self.ckpt)
 
 # %% ../nbs/04a_train.ipynb #85b2fce7
-def _restore(self: _Run) -> int:
-    "Load the checkpoint if its configuration matches this run's; returns the step to continue from."
+def _restore(self: _Run, total: int) -> int:
+    "Load the checkpoint if its configuration matches this run's and its step lies in [0, `total`]; returns the step to continue from."
     st = load_checkpoint(self.ckpt, map_location=next(self.model.parameters()).device)
     diff = _config_diff(st.get("config", {}), self.config) if isinstance(st, dict) and "batches" in st else ["(not a `train_model` checkpoint)"]
     if diff: raise ValueError(f"`checkpoint` {self.ckpt} was written with a different configuration: " + "; ".join(diff)
                               + ". Use another `checkpoint` path, or `resume=False` to start afresh")
+    step = st.get("step")
+    if isinstance(step, bool) or not isinstance(step, int) or step < 0:
+        raise CheckpointError(f"`checkpoint` {self.ckpt} records the step {step!r}, not a non-negative integer: it is damaged; "
+                              "delete it, or `resume=False` to start afresh")
+    if step > total:
+        raise ValueError(f"`checkpoint` {self.ckpt} is at step {step}, beyond the {total} steps of this run; give at least "
+                         f"{step} steps (or the epochs that make them) to continue it, or `resume=False` to start afresh")
     self.model.load_state_dict(st["model"])
     for k, o in self.opts.items(): o.load_state_dict(st["optimizers"][k])
     for r, s in zip(self.regularizers, st["regularizers"]):
@@ -340,7 +370,7 @@ def _restore(self: _Run) -> int:
     self.history = History(st["history"], st["summary"])
     self.batches.load_state_dict(st["batches"]); _set_rng_state(st["rng"]); self.epoch_loss = list(st["epoch_loss"])
     if self.stopper is not None: self.stopper.load_state_dict(st["early_stopping"])
-    return st["step"]
+    return step
 
 _as_method(_Run, "restore", _restore)
 
@@ -373,10 +403,11 @@ def _schedule(model: nn.Module, data: Any, steps: int | None, epochs: int | None
 
 # %% ../nbs/04a_train.ipynb #441025f9
 def _setup(model, data, steps, epochs, batch_size, lr, weight_decay, regularizers, val_fraction, patience, min_delta,
-           seed, device, checkpoint, resume) -> tuple[_Run, int]:
+           seed, device, checkpoint, resume, loss=None) -> tuple[_Run, int]:
     "Check the arguments and build the run; returns it with its total number of steps."
     seed = check_seed(seed); batch_size = check_positive(batch_size, "batch_size", integer=True)
     check_positive(lr, "lr"); check_positive(weight_decay, "weight_decay", allow_zero=True)
+    check_positive(min_delta, "min_delta", allow_zero=True)  # a negative margin would count a worse epoch as an improvement
     if patience is not None: patience = check_positive(patience, "patience", integer=True)
     if _has_batchnorm(model) and batch_size < 2: raise ValueError(f"`batch_size` must be at least 2 for a model with BatchNorm, got {batch_size}")
     for r in regularizers:
@@ -388,8 +419,9 @@ def _setup(model, data, steps, epochs, batch_size, lr, weight_decay, regularizer
     seed_everything(seed)
     train = {"seed": seed, "batch_size": batch_size, "lr": lr, **({"weight_decay": weight_decay} if weight_decay else {}),
              **({} if epochs is None else {"val_fraction": val_fraction, "patience": patience, "min_delta": min_delta})}
-    config = None if ckpt is None else {"train": train, "data": _data_identity(data), "model": _model_config(model),
-                                        "regularizers": [getattr(r, "name", type(r).__name__) for r in regularizers]}
+    config = None if ckpt is None else {"train": train, "data": _data_identity(data), "model": _model_config(model), "layers": _layers(model),
+                                        "loss": "model.loss_terms" if loss is None else _callable_config(loss),
+                                        "regularizers": [_callable_config(r) for r in regularizers]}
     stopper = None if epochs is None else _EarlyStopping(model, patience, min_delta)
     return _Run(model, _optimizers(model, lr, weight_decay), list(regularizers), batches, stopper, History(), config, ckpt), total
 
@@ -433,10 +465,10 @@ def train_model(model: nn.Module,  # any module; VAE-family models bring `loss_t
                ) -> History:
     "Train `model` on `data` with one loop: regularisers, validation and early stopping, checkpoints and exact resume."
     run, total = _setup(model, data, steps, epochs, batch_size, lr, weight_decay, regularizers, val_fraction, patience,
-                        min_delta, seed, device, checkpoint, resume)
+                        min_delta, seed, device, checkpoint, resume, loss)
     check_positive(checkpoint_every, "checkpoint_every", integer=True); check_positive(val_batch_size, "val_batch_size", integer=True)
     if log_every is not None: check_positive(log_every, "log_every", integer=True)
-    start = run.restore() if resume and run.ckpt.exists() else 0
+    start = run.restore(total) if resume and run.ckpt.exists() else 0
     params = [p for g in run.opts["main"].param_groups for p in g["params"] if p.requires_grad]
     try: _loop(run, start, total, loss, params, log_every, checkpoint_every, val_batch_size, progress, callback)
     except FloatingPointError as e:

@@ -15,7 +15,7 @@ def test_sweep_on_a_dask_local_cluster(tiny_experiment, tmp_path):
     assert [r["status"] for r in res] == ["done"] * 4
     for r in res:  # each run wrote only into its own folder
         rd = out / "tiny" / run_id(r["parameters"])
-        assert sorted(p.name for p in rd.iterdir()) == ["parameters.json", "results.json", "tiny.ipynb"]
+        assert sorted(p.name for p in rd.iterdir()) == ["done.json", "parameters.json", "results.json", "tiny.ipynb"]
         assert json.loads((rd / "results.json").read_text())["headline"]["twice_n"] == 2 * r["parameters"]["n"]
     assert sorted(collect(out).twice_n) == [2, 2, 4, 4]
 

@@ -1,16 +1,10 @@
 """The Reproduction and Performance tables of the README, built from committed files only.
 
-Reproduction: every `results/<experiment>/<run-id>/results.json`. A results file may hold a list
-`"reproduction"` of rows, one per claim checked:
-
-    {"claim": "...", "paper": 0.8, "geonb": 0.79, "verdict": "reproduced",   # required
-     "seeds": [0, 1, 2], "spread": 0.02, "size": "500 points"}               # optional
-
-`paper` and `geonb` are numbers or short strings; `spread` (a number or string) is shown as `± spread`;
-`seeds` is the list of seeds behind `geonb`; `size` says at which size it was measured. Rows of several
-runs of one experiment with the same claim are merged: numbers become mean ± std over the runs.
-Results files without a "reproduction" list are read by an adapter for their experiment, when there is
-one (`rtd_synthetic`: its "clusters"/"rings" parts with `tau`, `paper_tau` and `verdict`).
+Reproduction: one row per claim of `nbs/experiments/claims.yaml` (the rules, fixed before the runs), filled from
+the `reproduction` lists of the committed `results/<experiment>/<run-id>/results.json` (rows written by
+`geonb.evidence.reproduction_row`: `claim_id`, `geonb`, `verdict`, `seeds`, `test`, `rule_sha256`). Claims no run
+has judged read "needs the paper size" or "not yet run"; a run whose rule hash differs from the current rule is
+flagged. Rows of runs that predate the claims file (no `claim_id`) are listed apart, unjudged.
 
 Performance: the printed outputs of the executed benchmark notebooks `nbs/benchmarks/*.ipynb`, read
 with one regular expression per number; a number that is not found is written "—".
@@ -19,7 +13,6 @@ from __future__ import annotations
 
 import json
 import re
-import statistics
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,93 +28,98 @@ def _fmt(x, digits: int = 3) -> str:
     return str(x)
 
 
-def _close(a, b, tol=5e-3) -> bool:
-    return a is not None and b is not None and abs(float(a) - float(b)) <= tol
-
-
-def _rtd_synthetic_rows(res: dict) -> list[dict]:
-    "Rows of an rtd_synthetic results file: Kendall τ of each measure with the number of clusters/rings k."
-    rows = []
-    seed = res.get("parameters", {}).get("cluster_seed")
-    for part, what in (("clusters", "number of clusters k"), ("rings", "number of rings k")):
-        p = res.get(part)
-        if not isinstance(p, dict) or "tau" not in p: continue
-        conclusion = ""
-        if p.get("verdict"):  # the part's overall verdict is its last sentence
-            sentences = [s.strip() for s in re.split(r"(?<=\.)\s+", p["verdict"].strip()) if s.strip()]
-            conclusion = sentences[-1].rstrip(".") if sentences else ""
-        for measure, name in (("rtd", "RTD"), ("cka", "linear CKA"), ("svcca", "SVCCA")):
-            ours, paper = p["tau"].get(measure), p.get("paper_tau", {}).get(measure)
-            if ours is None: continue
-            verdict = "as in the paper" if _close(ours, paper) else ("no paper number" if paper is None else "differs")
-            if measure == "rtd" and conclusion: verdict += f"; {conclusion}"
-            rows.append(dict(claim=f"{part}: Kendall τ between {name} and the {what}", paper=paper, geonb=ours,
-                             verdict=verdict, seeds=[seed] if part == "clusters" and seed is not None else None,
-                             size=f"k = {', '.join(map(str, p.get('k', [])))}" if p.get("k") else None))
-    return rows
-
-
-ADAPTERS = {"rtd_synthetic": _rtd_synthetic_rows}
-
-
 def _run_notebook(run_dir: Path) -> Path | None:
     nbs = sorted(run_dir.glob("*.ipynb"))
     return nbs[0] if nbs else None
 
 
-def reproduction_rows(root: Path = ROOT) -> list[dict]:
-    """One merged row per (experiment, claim) over the committed results files, in file order."""
-    merged: dict[tuple, dict] = {}
+def _results(root: Path):
+    "(experiment, run folder, results dict) of every committed run, in path order."
     for rj in sorted((root / "results").glob("*/*/results.json")):
-        exp, run_dir = rj.parent.parent.name, rj.parent
-        try: res = json.loads(rj.read_text())
+        try: yield rj.parent.parent.name, rj.parent, json.loads(rj.read_text())
         except (OSError, json.JSONDecodeError): continue
-        rows = res.get("reproduction")
-        if not isinstance(rows, list): rows = ADAPTERS.get(exp, lambda r: [])(res)
-        nb = _run_notebook(run_dir)
-        for r in rows:
-            if not isinstance(r, dict) or "claim" not in r: continue
-            m = merged.setdefault((exp, r["claim"]), dict(experiment=exp, claim=r["claim"], paper=r.get("paper"),
-                                                          values=[], spreads=[], seeds=[], verdicts=[], sizes=[], links=[]))
-            m["values"].append(r.get("geonb")); m["spreads"].append(r.get("spread"))
-            m["seeds"] += [s for s in (r.get("seeds") or []) if s is not None]
-            m["verdicts"].append(r.get("verdict")); m["sizes"].append(r.get("size"))
-            if nb is not None: m["links"].append(nb.relative_to(root).as_posix())
-    return list(merged.values())
 
 
-def _geonb_cell(m: dict) -> str:
-    vals = [v for v in m["values"] if v is not None]
-    nums = [float(v) for v in vals if isinstance(v, (int, float)) and not isinstance(v, bool)]
-    notes = []
-    if not vals: text = DASH
-    elif len(vals) == 1:
-        text = _fmt(vals[0]) + (f" ± {_fmt(m['spreads'][0])}" if m["spreads"] and m["spreads"][0] is not None else "")
-    elif len(nums) == len(vals):
-        text = f"{statistics.mean(nums):.3f} ± {statistics.stdev(nums):.3f}"; notes.append(f"{len(nums)} runs")
-    else: text = "; ".join(_fmt(v) for v in vals)
-    seeds = sorted(set(m["seeds"]), key=str)
-    if seeds: notes.append(("seed " if len(seeds) == 1 else "seeds ") + ", ".join(map(str, seeds)))
-    elif len(vals) == 1: notes.append("1 run")
-    sizes = sorted({s for s in m["sizes"] if s})
-    if sizes: notes.append("; ".join(sizes))
-    return text + (f" ({'; '.join(notes)})" if notes else "")
+def _seeds(seeds) -> str:
+    seeds = [s for s in (seeds or []) if s is not None]
+    if not seeds: return DASH
+    ints = all(isinstance(s, int) for s in seeds)
+    if ints and len(seeds) > 2 and sorted(seeds) == list(range(min(seeds), max(seeds) + 1)):
+        return f"{len(seeds)} ({min(seeds)}–{max(seeds)})"
+    return f"{len(seeds)} ({', '.join(map(str, seeds))})"
+
+
+def reproduction_rows(root: Path = ROOT) -> list[dict]:
+    """One row per claim of nbs/experiments/claims.yaml, in file order, with the committed run that judged it.
+
+    A run's `results.json` holds a list `reproduction` of rows written by `geonb.evidence.reproduction_row`
+    (`claim_id`, `geonb`, `verdict`, `seeds`, `test`, `rule_sha256`, ...). A claim no run has judged reads
+    "needs the paper size" (size `paper`) or "not yet run"; a row whose rule hash differs from the claims
+    file's current rule is flagged: the rule changed after the run."""
+    from geonb.evidence import load_claims, rule_hash
+    claims = load_claims(root / "nbs" / "experiments" / "claims.yaml")
+    judged: dict[str, tuple] = {}
+    for exp, run_dir, res in _results(root):
+        for r in res.get("reproduction") or []:
+            if isinstance(r, dict) and r.get("claim_id") in claims:
+                judged[r["claim_id"]] = (r, run_dir, res.get("provenance") or {})
+    rows = []
+    for cid, c in claims.items():
+        row = dict(claim_id=cid, claim=c["statement"], paper=f"{c['paper_value']} ({c['paper']}, {c['source']})",
+                   fixed=str(c.get("fixed") or DASH), experiment=c["experiment"], size=c["size"], link=None)
+        if cid in judged:
+            r, run_dir, prov = judged[cid]
+            changed = r.get("rule_sha256") != rule_hash(c)
+            nb = _run_notebook(run_dir)
+            row.update(geonb=r.get("geonb"), seeds=_seeds(r.get("seeds")), test=r.get("test") or DASH,
+                       verdict=r.get("verdict") + (f" ({r['n_failed']} failed pair(s) set aside)" if r.get("n_failed") else ""),
+                       rule_changed=changed, run_commit=(prov.get("git_commit") or "")[:7],
+                       link=nb.relative_to(root).as_posix() if nb else None)
+        else:
+            untested = "needs the paper size" if c["size"] == "paper" else "not yet run"
+            if c["experiment"] is None: untested += " (no geonb experiment yet)"
+            row.update(geonb=DASH, seeds=DASH, test=DASH, verdict=untested, rule_changed=False, run_commit="")
+        rows.append(row)
+    return rows
+
+
+def legacy_rows(root: Path = ROOT) -> list[dict]:
+    "Rows of committed runs that predate the claims file (no `claim_id`): shown, but not judged by geonb.evidence."
+    out = []
+    for exp, run_dir, res in _results(root):
+        for r in res.get("reproduction") or []:
+            if isinstance(r, dict) and "claim" in r and "claim_id" not in r:
+                nb = _run_notebook(run_dir)
+                out.append(dict(experiment=exp, claim=r["claim"], geonb=_fmt(r.get("geonb")), verdict=_fmt(r.get("verdict")),
+                                link=nb.relative_to(root).as_posix() if nb else None))
+    return out
 
 
 def _cell(s: str) -> str:
     return str(s).replace("|", "\\|").replace("\n", " ")
 
 
+def _link(l: str | None, prefix: str) -> str:
+    return f"[{Path(l).parent.relative_to('results').as_posix()}]({prefix}{l})" if l else DASH
+
+
 def reproduction_table(root: Path = ROOT, link_prefix: str = "") -> str:
     rows = reproduction_rows(root)
-    if not rows: return "*No results are committed yet (`results/<experiment>/<run-id>/results.json`).*"
-    out = ["| claim | paper | geonb | verdict | executed notebook |", "|---|---|---|---|---|"]
+    out = ["| claim | paper | geonb | seeds | test | verdict | rule fixed | executed notebook |",
+           "|---|---|---|---|---|---|---|---|"]
     for m in rows:
-        verdicts = sorted({v for v in m["verdicts"] if v})
-        links = sorted(set(m["links"]))
-        link = ", ".join(f"[{Path(l).parent.relative_to('results').as_posix()}]({link_prefix}{l})" for l in links) or DASH
-        out.append("| " + " | ".join(_cell(c) for c in (m["claim"], _fmt(m["paper"]), _geonb_cell(m),
-                                                     "; ".join(verdicts) or DASH, link)) + " |")
+        fixed = m["fixed"] + (" — **rule changed after the run**" if m["rule_changed"] else "") + \
+            (f" (run at {m['run_commit']})" if m["run_commit"] else "")
+        out.append("| " + " | ".join(_cell(c) for c in (m["claim"], m["paper"], m["geonb"], m["seeds"], m["test"],
+                                                     f"**{m['verdict']}**", fixed, _link(m["link"], link_prefix))) + " |")
+    legacy = legacy_rows(root)
+    if legacy:
+        out += ["", "Committed runs that predate the claims file (fewer than 8 seeds, verdicts not from `geonb.evidence`; "
+                "shown for their numbers only, to be replaced by a re-run):", "",
+                "| experiment | claim | geonb | the run's own reading | executed notebook |", "|---|---|---|---|---|"]
+        for m in legacy:
+            out.append("| " + " | ".join(_cell(c) for c in (m["experiment"], m["claim"], m["geonb"], m["verdict"],
+                                                         _link(m["link"], link_prefix))) + " |")
     return "\n".join(out)
 
 
