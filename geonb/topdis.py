@@ -17,7 +17,8 @@ from .rtd import RTDLoss
 from .train import Regularizer, _as_method, _batch_sampler
 
 # %% auto #0
-__all__ = ['gaussian_shift', 'coordinate_probabilities', 'pixel_distances', 'topdis_term', 'TopDis', 'plot_shift', 'shift_viewer']
+__all__ = ['gaussian_shift', 'coordinate_probabilities', 'pixel_distances', 'topdis_term', 'TopDis', 'reconstruction_ratio',
+           'gradient_ratio', 'scaled_gamma', 'training_failure', 'plot_shift', 'shift_viewer']
 
 # %% ../nbs/09_topdis.ipynb #f54b9b26
 def gaussian_shift(z: torch.Tensor,  # latent codes (n, d)
@@ -106,7 +107,8 @@ class TopDis(Regularizer):
                  sampler: str = "weight_norm",  # coordinate choice: "weight_norm" or "uniform"
                  use_samples: bool = True,  # shift the reparameterised samples z (True) or the posterior means
                  orthogonalize: bool = False,  # project g_T against the reconstruction gradient when they conflict
-                 delay: int = 0,  # first step at which the term is on
+                 delay: int = 0,  # first step at which the term may switch on (released: 10 % of the steps)
+                 switch_on: float | None = None,  # also wait until the batch reconstruction error < switch_on × the mean image's; None: at `delay`
                  card: int = 50,  # bars kept per barcode
                  seed: int | None = None,  # seed of the coordinate/sign generator; None: the run's torch seed
                  batch: str = "same",  # "same": the training batch; "second": an independent batch from `data`
@@ -118,6 +120,10 @@ class TopDis(Regularizer):
         self.sampler = check_choice(sampler, "sampler", ("weight_norm", "uniform"))
         self.use_samples, self.orthogonalize = bool(use_samples), bool(orthogonalize)
         self.delay = check_positive(delay, "delay", integer=True, allow_zero=True)
+        if switch_on is not None and not (isinstance(switch_on, (int, float)) and 0 < switch_on <= 1):
+            raise ValueError(f"`switch_on` must be a fraction in (0, 1] or None, got {switch_on!r}")
+        self.switch_on = None if switch_on is None else float(switch_on)
+        self.started_at: int | None = None  # the step at which the term switched on
         self.card = check_positive(card, "card", integer=True)
         self.seed = None if seed is None else check_seed(seed)
         self.batch = check_choice(batch, "batch", ("same", "second"))
@@ -142,9 +148,23 @@ def _topdis_codes(self: TopDis, model: nn.Module, batch: torch.Tensor, out: dict
 _as_method(TopDis, "_start", _topdis_start)
 _as_method(TopDis, "_codes", _topdis_codes)
 
+# %% ../nbs/09_topdis.ipynb #e33cc77b
+def reconstruction_ratio(model: nn.Module,  # a model of the VAE family (its `reconstruction(x, logits)` is used)
+                         x: torch.Tensor,  # a batch of images (n, C, H, W)
+                         logits: torch.Tensor,  # the model's decoded logits for `x`
+                        ) -> float:
+    "Reconstruction error of `logits` divided by that of the batch's mean image (1: no better than the mean image)."
+    with torch.no_grad():
+        mean = x.mean(0, keepdim=True).clamp(1e-4, 1 - 1e-4)
+        baseline = model.reconstruction(x, torch.logit(mean).expand_as(x)).item()
+        return model.reconstruction(x, logits).item() / max(baseline, 1e-12)
+
 # %% ../nbs/09_topdis.ipynb #fc289bc5
 def _topdis_call(self: TopDis, model: nn.Module, batch: torch.Tensor, out: dict, step: int) -> torch.Tensor | None:
     if step < self.delay or self.gamma == 0: return None
+    if self.started_at is None:  # not yet on: switch on now, or (with `switch_on`) once the model reconstructs
+        if self.switch_on is not None and reconstruction_ratio(model, batch, out["logits"]) >= self.switch_on: return None
+        self.started_at = step
     if self.generator is None: self._start()
     z, logits = self._codes(model, batch, out)
     probs = coordinate_probabilities(model.decoder_input_weight(), self.sampler)
@@ -159,17 +179,73 @@ _as_method(TopDis, "__call__", _topdis_call)
 
 # %% ../nbs/09_topdis.ipynb #046f7104
 def _topdis_state_dict(self: TopDis) -> dict:
-    "Generator states (None before the first call), for exact resume."
-    if self.generator is None: return {"generator": None, "data": None}
-    return {"generator": self.generator.get_state(), "data": self.data_rng.bit_generator.state}
+    "Generator states (None before the first call) and the switch-on step, for exact resume."
+    if self.generator is None: return {"generator": None, "data": None, "started_at": self.started_at}
+    return {"generator": self.generator.get_state(), "data": self.data_rng.bit_generator.state, "started_at": self.started_at}
 
 def _topdis_load_state_dict(self: TopDis, state: dict) -> None:
+    self.started_at = state.get("started_at")
     if state.get("generator") is None: return
     self._start(); self.generator.set_state(state["generator"])
     if state.get("data") is not None: self.data_rng.bit_generator.state = state["data"]
 
+def _topdis_config(self: TopDis) -> dict:
+    "The settings that define the term (what a checkpoint or a run record should hold to refuse a mismatch)."
+    return {"name": self.name, "gamma": self.gamma, "shift": self.shift, "sampler": self.sampler, "use_samples": self.use_samples,
+            "orthogonalize": self.orthogonalize, "delay": self.delay, "switch_on": self.switch_on, "card": self.card,
+            "seed": self.seed, "batch": self.batch}
+
 _as_method(TopDis, "state_dict", _topdis_state_dict)
 _as_method(TopDis, "load_state_dict", _topdis_load_state_dict)
+_as_method(TopDis, "config", _topdis_config)
+
+# %% ../nbs/09_topdis.ipynb #ce07a0de
+def gradient_ratio(model: nn.Module,  # a model of the VAE family
+                   x: torch.Tensor,  # a batch of images (n, C, H, W)
+                   gamma: float = 5.0,  # weight of the term
+                   draws: int = 8,  # coordinate/sign draws averaged
+                   seed: int = 0,  # seed of the draws and of the reparameterisation noise
+                   shift: float = 1 / 8,  # C
+                  ) -> float:
+    "Mean over draws of ‖γ·∇TopDis‖ / ‖∇reconstruction‖ over the model's parameters, at the batch `x`."
+    draws = check_positive(draws, "draws", integer=True)
+    params = [p for p in model.parameters() if p.requires_grad]
+    norm = lambda loss: torch.sqrt(sum(g.pow(2).sum() for g in torch.autograd.grad(loss, params, retain_graph=True, allow_unused=True) if g is not None)).item()
+    torch.manual_seed(seed); gen = torch.Generator().manual_seed(seed)
+    out = model(x); g_rec = norm(model.reconstruction(x, out["logits"]))
+    probs = coordinate_probabilities(model.decoder_input_weight())
+    ratios = []
+    for _ in range(draws):
+        i = int(torch.multinomial(probs, 1, generator=gen))
+        ratios.append(gamma * norm(topdis_term(model, out["z"], i, shift, None, gen, logits=out["logits"])) / max(g_rec, 1e-12))
+    return float(np.mean(ratios))
+
+# %% ../nbs/09_topdis.ipynb #eca2823e
+def scaled_gamma(image_shape: tuple[int, ...] | int,  # (C, H, W) of one image, or its number of values C·H·W
+                 gamma: float = 5.0,  # γ of the reference setting (released: 5 at 64×64 dSprites)
+                 reference: int = 4096,  # values per image of the reference setting (64×64×1)
+                ) -> float:
+    "γ keeping γ·TopDis in the same proportion to a pixel-summed reconstruction as in the reference setting: γ·values/reference."
+    values = image_shape if isinstance(image_shape, (int, np.integer)) else int(np.prod(image_shape))
+    return check_positive(gamma, "gamma", allow_zero=True) * check_positive(int(values), "image_shape", integer=True) / check_positive(reference, "reference", integer=True)
+
+# %% ../nbs/09_topdis.ipynb #f7c24ada
+def training_failure(model: nn.Module,  # a trained model of the VAE family
+                     x: torch.Tensor,  # fresh images (n, C, H, W), n ≥ 2
+                     collapse_fraction: float = 0.8,  # reconstruction error ≥ this × the mean image's: collapsed
+                     min_variance: float = 0.01,  # a coordinate is active when its posterior mean varies more than this
+                    ) -> dict:
+    "Whether a trained VAE failed (collapse to the mean image, or no active latent): failed, cause, and the measured values."
+    from geonb.vae import encode
+    if len(x) < 2: raise ValueError(f"`x` must hold at least 2 images, got {len(x)}")
+    if not 0 < collapse_fraction <= 1: raise ValueError(f"`collapse_fraction` must be in (0, 1], got {collapse_fraction!r}")
+    dev = next(model.parameters()).device; x = torch.as_tensor(x, dtype=torch.float32).to(dev)
+    mu = encode(model, x)
+    active = int((mu.var(0) > min_variance).sum())
+    with torch.no_grad(): ratio = reconstruction_ratio(model, x, model.decode(torch.as_tensor(mu, device=dev)))
+    cause = (f"collapse: reconstruction error {ratio:.2f} × the mean image's (≥ {collapse_fraction:g})" if ratio >= collapse_fraction else
+             f"no active latent (every posterior mean's variance ≤ {min_variance})" if active == 0 else None)
+    return {"failed": cause is not None, "cause": cause, "recon_ratio": ratio, "active_latents": active}
 
 # %% ../nbs/09_topdis.ipynb #2bcdf751
 def plot_shift(model: nn.Module,  # a trained model of the family

@@ -12,21 +12,38 @@ TINY = dict(steps=4, delay=2, n_seeds=2, models=["beta_vae", "beta_vae+topdis"],
 
 
 def test_topdis_dsprites_tiny_paired(tmp_path):
-    rd = run_experiment(NB, dict(size="demo", **TINY), tmp_path, progress=False)
+    "Tiny paired run: every model scored and checked for failure, the claim judged by geonb.evidence, results.json complete."
+    rd = run_experiment(NB, dict(size="demo", switch_on=0, **TINY), tmp_path, progress=False)
     res = json.loads((rd / "results.json").read_text())
     assert set(res["per_seed"]) == {f"{m}/seed{s}" for m in TINY["models"] for s in (0, 1)}
     for key, row in res["per_seed"].items():
         assert 0 <= row["mig"] <= 1 and 0 <= row["sap"] <= 1 and 0 <= row["dci"] <= 1, (key, row)
         assert math.isfinite(row["recon_error"]) and row["recon_error"] > 0, (key, row)
-    for m in ("mig", "factor_vae", "sap", "dci", "recon_error"):
-        r = res["paired"][f"beta_vae/{m}"]
-        per_seed = [res["per_seed"][f"beta_vae+topdis/seed{s}"][m] - res["per_seed"][f"beta_vae/seed{s}"][m] for s in (0, 1)]
-        assert r["n"] == 2 and abs(r["mean"] - sum(per_seed) / 2) < 1e-12 and r["ci_low"] <= r["mean"] <= r["ci_high"], r
-    assert res["verdicts"]["beta_vae"]["overall"] in {"supports the claim", "contradicts the claim", "inconclusive at this size"}
-    assert res["reproduction"][0]["verdict"] == res["verdicts"]["beta_vae"]["overall"]
-    for name in ("paired.png", "training_curves.png", "traversals_beta_vae.png", "traversals_beta_vae_topdis.png"):
+        assert isinstance(row["failed"], bool) and (row["failure"] is None) == (not row["failed"]), (key, row)
+        assert 0 <= row["active_latents"] <= TINY["latent_dim"], (key, row)
+    # 4 steps leave every model on the mean-image plateau: each is reported as a failed training with its cause
+    assert all(r["failed"] and r["failure"].startswith("collapse") for r in res["per_seed"].values()), res["per_seed"]
+    assert res["per_seed"]["beta_vae+topdis/seed0"]["topdis_on_at"] == 2 and res["per_seed"]["beta_vae/seed0"]["topdis_on_at"] is None
+    row = res["reproduction"][0]
+    assert row["claim_id"] == "topdis_dsprites_beta_vae" and row["n_failed"] == 2 and row["verdict"] == "too few seeds", row
+    assert res["headline"]["failed_trainings"] == 4 and res["headline"]["beta_vae_mig_diff"] is None, res["headline"]
+    assert res["provenance"]["template"] == "topdis_dsprites.ipynb" and "topdis_dsprites_beta_vae" in res["provenance"]["rules"]
+    for name in ("paired.png", "training_curves.png"):
         assert (rd / name).read_bytes()[:4] == b"\x89PNG", name
     assert len(list(rd.glob("ckpt_*.pt"))) == 4 and len(list(rd.glob("scores_*.json"))) == 4
+
+
+def test_topdis_dsprites_headline_is_the_paired_mean(tmp_path):
+    "With models that leave the plateau (60 steps, lr 3e-3), the headline difference is the mean over the pairs that did not fail."
+    rd = run_experiment(NB, dict(size="demo", **{**TINY, "steps": 60, "delay": 1, "switch_on": 0.95, "lr": 3e-3, "batch_size": 32}),
+                        tmp_path, progress=False)
+    res = json.loads((rd / "results.json").read_text())
+    ok = [s for s in (0, 1) if not (res["per_seed"][f"beta_vae/seed{s}"]["failed"] or res["per_seed"][f"beta_vae+topdis/seed{s}"]["failed"])]
+    for m in ("mig", "recon_error"):
+        d = [res["per_seed"][f"beta_vae+topdis/seed{s}"][m] - res["per_seed"][f"beta_vae/seed{s}"][m] for s in ok]
+        want = round(sum(d) / len(d), 4) if d else None
+        assert res["headline"][f"beta_vae_{m}_diff"] == want, (m, res["headline"], d)
+    assert res["reproduction"][0]["seeds"] == ok, (res["reproduction"][0]["seeds"], ok)
 
 
 def test_topdis_dsprites_paper_size_resumes_exactly(tmp_path):
