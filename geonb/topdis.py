@@ -64,6 +64,8 @@ def pixel_distances(x: torch.Tensor,  # decoded images (n, ...) in [0, 1]
                     floor: float = 1e-5,  # smallest allowed unit
                    ) -> torch.Tensor:
     "Euclidean distances (float64) between flattened images, divided by their detached `q`-quantile (floored)."
+    if not torch.isfinite(x.detach()).all():
+        raise ValueError(f"`x` holds {int((~torch.isfinite(x.detach())).sum())} non-finite pixel value(s); the decoder diverged (lower `lr`)")
     flat = x.reshape(len(x), -1).to(torch.float64)
     flat = flat - flat.mean(0, keepdim=True).detach()  # distances are translation invariant; centring shrinks rounding
     sq = (flat * flat).sum(1)
