@@ -287,6 +287,7 @@ d = { 'settings': {'branch': 'main', 'doc_baseurl': '/', 'doc_host': '', 'git_ur
                            'geonb.rtd._loss_matrices': ('rtd.html#_loss_matrices', 'geonb/rtd.py'),
                            'geonb.rtd._normalize': ('rtd.html#_normalize', 'geonb/rtd.py'),
                            'geonb.rtd._quantile': ('rtd.html#_quantile', 'geonb/rtd.py'),
+                           'geonb.rtd._svcca_inputs': ('rtd.html#_svcca_inputs', 'geonb/rtd.py'),
                            'geonb.rtd._top_directions': ('rtd.html#_top_directions', 'geonb/rtd.py'),
                            'geonb.rtd.barcode_explorer': ('rtd.html#barcode_explorer', 'geonb/rtd.py'),
                            'geonb.rtd.cross_barcode': ('rtd.html#cross_barcode', 'geonb/rtd.py'),

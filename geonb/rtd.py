@@ -234,15 +234,21 @@ def _top_directions(X: np.ndarray, keep: float) -> np.ndarray:
     k = int(np.searchsorted(share, keep - 1e-12) + 1)
     return U[:, :k] * s[:k]
 
+# %% ../nbs/03_rtd.ipynb #95bb48d7
+def _svcca_inputs(X, Y, keep: float) -> tuple[np.ndarray, np.ndarray]:
+    "The two paired representations of an SVCCA as float64 arrays, checked, and `keep` checked."
+    X = to_numpy(check_array(X, "X", ndim=2, min_rows=2), "X", np.float64)
+    Y = to_numpy(check_array(Y, "Y", ndim=2, min_rows=2), "Y", np.float64); check_same_length(X=X, Y=Y)
+    if not 0 < keep <= 1: raise ValueError(f"`keep` must be in (0, 1], got {keep!r}")
+    return X, Y
+
 # %% ../nbs/03_rtd.ipynb #86adf2ff
 def svcca(X,  # (N, d_X) first representation
           Y,  # (N, d_Y) second representation, paired with X row by row
           keep: float = 0.99,  # share of variance kept by the SVD step
          ) -> float:
     "SVCCA similarity: mean canonical correlation of the top singular directions of X and Y."
-    X = to_numpy(check_array(X, "X", ndim=2, min_rows=2), "X", np.float64)
-    Y = to_numpy(check_array(Y, "Y", ndim=2, min_rows=2), "Y", np.float64); check_same_length(X=X, Y=Y)
-    if not 0 < keep <= 1: raise ValueError(f"`keep` must be in (0, 1], got {keep!r}")
+    X, Y = _svcca_inputs(X, Y, keep)
     if not (X.std(0) > 0).any() or not (Y.std(0) > 0).any(): raise ValueError("`X` or `Y` has no variance: SVCCA is undefined")
     qx, qy = np.linalg.qr(_top_directions(X, keep))[0], np.linalg.qr(_top_directions(Y, keep))[0]
     rho = np.linalg.svd(qx.T @ qy, compute_uv=False)  # canonical correlations
@@ -254,9 +260,7 @@ def svcca_released(X,  # (N, d_X) first representation
                    keep: float = 0.99,  # share of variance kept by the SVD step
                   ) -> float:
     "SVCCA with the RTD authors' centring: each point's coordinates centred around their mean (`axis=0` on the transposed matrix)."
-    X = to_numpy(check_array(X, "X", ndim=2, min_rows=2), "X", np.float64)
-    Y = to_numpy(check_array(Y, "Y", ndim=2, min_rows=2), "Y", np.float64); check_same_length(X=X, Y=Y)
-    if not 0 < keep <= 1: raise ValueError(f"`keep` must be in (0, 1], got {keep!r}")
+    X, Y = _svcca_inputs(X, Y, keep)
     def reduce(A):
         M = A.T - A.T.mean(axis=0, keepdims=True)  # (d, N), centred across each point's coordinates
         u, s, vt = np.linalg.svd(M, full_matrices=False)

@@ -25,6 +25,37 @@ ROOT = Path(__file__).resolve().parents[2]
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 
+KERNEL_NOISE = re.compile(r"\[IPKernelApp\]|ZMQError|Kernel is running over TCP|Timeout waiting for execute reply|CurveZMQ")
+TMP = re.compile(r"/tmp/[\w.-]+")
+
+
+def clean_stream(text: str) -> str:
+    """A stored stream without what a reader cannot act on: the lines (and tracebacks) of the kernels that a cell
+    starts (papermill runs print "[IPKernelApp] WARNING ...", ZMQ errors) and temporary folder names ("<tmp>")."""
+    out, skipping = [], False
+    for line in text.splitlines(keepends=True):
+        if KERNEL_NOISE.search(line): skipping = True; continue
+        if skipping and (line.startswith((" ", "\t", "Traceback")) or re.match(r"\w*(Error|Exception)\b", line)): continue
+        skipping = False
+        out.append(TMP.sub("<tmp>", line))
+    return "".join(out)
+
+
+def clean_notebook_outputs(path: Path) -> bool:
+    import nbformat
+    "Apply `clean_stream` to the stored outputs of a notebook in place; True if anything changed."
+    nb = nbformat.read(path, as_version=4)
+    before = nbformat.writes(nb)
+    for c in nb.cells:
+        if c.cell_type != "code": continue
+        for o in c.outputs:
+            if o.get("output_type") == "stream": o["text"] = clean_stream(o["text"])
+        c.outputs = [o for o in c.outputs if o.get("output_type") != "stream" or o["text"].strip()]
+    if nbformat.writes(nb) == before: return False
+    nbformat.write(nb, path)
+    return True
+
+
 def library_notebooks() -> list[Path]:
     return sorted((ROOT / "nbs").glob("[0-9]*.ipynb")) + [ROOT / "nbs" / "index.ipynb"]
 
@@ -67,7 +98,8 @@ def execute(path: Path, timeout: int, dpi: int, flags: set[str], skip: set[str])
         coalesce.preprocess_cell(c, {}, 0)  # one stdout/stderr block per cell instead of one per flush
         for o in c.get("outputs", []):  # paths of this checkout are written relative to it (warnings, tracebacks)
             if o.get("output_type") == "stream":  # and the kernel's per-run cell file names are made stable
-                o["text"] = re.sub(r"\S*/ipykernel_\d+/\d+\.py", "<cell>", o["text"].replace(f"{ROOT}/", ""))
+                o["text"] = clean_stream(re.sub(r"\S*/ipykernel_\d+/\d+\.py", "<cell>", o["text"].replace(f"{ROOT}/", "")))
+        c.outputs = [o for o in c.get("outputs", []) if o.get("output_type") != "stream" or o["text"].strip()]
         for o in c.get("outputs", []):
             data = o.get("data")
             if data and WIDGET_VIEW in data:
