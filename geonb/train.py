@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -20,7 +19,8 @@ from .core import (CheckpointError, check_array, check_positive, check_seed, get
                         seed_everything, stable_hash, to_tensor)
 
 # %% auto #0
-__all__ = ['History', 'mse_loss', 'cross_entropy_loss', 'Regularizer', 'project_conflicting', 'train_model', 'apply_in_batches']
+__all__ = ['History', 'mse_loss', 'cross_entropy_loss', 'Regularizer', 'project_conflicting', 'TrainSettings', 'train_model',
+           'apply_in_batches']
 
 # %% ../nbs/04a_train.ipynb #b1d47d27
 def _as_method(cls: type, name: str, fn: Callable) -> None:
@@ -56,6 +56,7 @@ class History:
              smooth: int = 1,  # moving-average window
             ):
         "One small panel per curve; returns the matplotlib figure (closed, so a notebook shows it once: as the cell's value)."
+        import matplotlib.pyplot as plt  # imported here: `import geonb.train` does not load pyplot
         names = list(names or self.curves)
         fig, axes = plt.subplots(1, len(names), figsize=(2.6 * len(names), 2.2), squeeze=False)
         for ax, n in zip(axes[0], names):
@@ -230,23 +231,23 @@ def _orthogonalized_grads(terms: dict, orth: dict, params: list) -> dict[str, fl
     return logs
 
 # %% ../nbs/04a_train.ipynb #c2700325
-def _train_step(model: nn.Module, batch: Any, step: int, loss: Callable | None, regularizers: Sequence,
-                opts: dict, params: list, ckpt: Path | None) -> tuple[dict, torch.Tensor, dict]:
-    "One update; returns (all terms, their sum, auxiliary logs)."
-    out, terms = _loss_terms(model, batch, loss)
+def _train_step(run: _Run, batch: Any, step: int, params: list) -> tuple[dict, torch.Tensor, dict]:
+    "One update of `run.model`; returns (all terms, their sum, auxiliary logs)."
+    model, opts = run.model, run.opts
+    out, terms = _loss_terms(model, batch, run.settings.loss)
     orth = {}
-    for r in regularizers:
+    for r in run.settings.regularizers:
         t = r(model, batch, out, step)
         if t is None: continue
         (orth if getattr(r, "orthogonalize", False) else terms)[getattr(r, "name", type(r).__name__)] = t
-    _check_finite({**terms, **orth}, step, ckpt)
+    _check_finite({**terms, **orth}, step, run.ckpt)
     total = sum(terms.values()) + sum(orth.values())
     for o in opts.values(): o.zero_grad(set_to_none=True)
     if orth: logs = _orthogonalized_grads(terms, orth, params)
     else: total.backward(); logs = {}
     opts["main"].step()
     if hasattr(model, "auxiliary_step"):
-        aux = model.auxiliary_step(batch, out, opts); _check_finite(aux, step, ckpt); logs.update(aux)
+        aux = model.auxiliary_step(batch, out, opts); _check_finite(aux, step, run.ckpt); logs.update(aux)
     return {**terms, **orth}, total, logs
 
 # %% ../nbs/04a_train.ipynb #073da95d
@@ -339,16 +340,19 @@ def _config_diff(saved: Any, here: Any, prefix: str = "") -> list[str]:
 # %% ../nbs/04a_train.ipynb #2c92e045
 @dataclass
 class _Run:
-    "Everything a training run carries from step to step, and what its checkpoint stores."
+    "Everything a training run carries from step to step: its settings, its state, and what its checkpoint stores."
+    settings: TrainSettings
     model: nn.Module
     opts: dict
-    regularizers: Sequence
     batches: Any
+    total: int  # steps of the whole run (including those before a resume)
     stopper: _EarlyStopping | None
     history: History
-    config: dict
-    ckpt: Path | None
+    config: dict | None
     epoch_loss: list = field(default_factory=lambda: [0.0, 0])  # summed training loss and rows of the current epoch
+
+    @property
+    def ckpt(self) -> Path | None: return self.settings.checkpoint
 
     def save(self, step: int) -> None:
         "Write the checkpoint atomically, unless the weights went non-finite (then the last good checkpoint stays)."
@@ -358,14 +362,14 @@ class _Run:
                                          f"(lower `lr`); `checkpoint` {self.ckpt} keeps its last good state")
         save_checkpoint({"step": step, "config": self.config, "model": self.model.state_dict(),
                          "optimizers": {k: o.state_dict() for k, o in self.opts.items()},
-                         "regularizers": [r.state_dict() if hasattr(r, "state_dict") else {} for r in self.regularizers],
+                         "regularizers": [r.state_dict() if hasattr(r, "state_dict") else {} for r in self.settings.regularizers],
                          "history": self.history.curves, "summary": self.history.summary, "rng": _rng_state(),
                          "batches": self.batches.state_dict(), "epoch_loss": list(self.epoch_loss),
                          "early_stopping": None if self.stopper is None else self.stopper.state_dict()}, self.ckpt)
 
 # %% ../nbs/04a_train.ipynb #85b2fce7
-def _restore(self: _Run, total: int) -> int:
-    "Load the checkpoint if its configuration matches this run's and its step lies in [0, `total`]; returns the step to continue from."
+def _restore(self: _Run) -> int:
+    "Load the checkpoint if its configuration matches this run's and its step lies in [0, `self.total`]; returns the step to continue from."
     st = load_checkpoint(self.ckpt, map_location=next(self.model.parameters()).device)
     diff = _config_diff(st.get("config", {}), self.config) if isinstance(st, dict) and "batches" in st else ["(not a `train_model` checkpoint)"]
     if diff: raise ValueError(f"`checkpoint` {self.ckpt} was written with a different configuration: " + "; ".join(diff)
@@ -374,12 +378,12 @@ def _restore(self: _Run, total: int) -> int:
     if isinstance(step, bool) or not isinstance(step, int) or step < 0:
         raise CheckpointError(f"`checkpoint` {self.ckpt} records the step {step!r}, not a non-negative integer: it is damaged; "
                               "delete it, or `resume=False` to start afresh")
-    if step > total:
-        raise ValueError(f"`checkpoint` {self.ckpt} is at step {step}, beyond the {total} steps of this run; give at least "
+    if step > self.total:
+        raise ValueError(f"`checkpoint` {self.ckpt} is at step {step}, beyond the {self.total} steps of this run; give at least "
                          f"{step} steps (or the epochs that make them) to continue it, or `resume=False` to start afresh")
     self.model.load_state_dict(st["model"])
     for k, o in self.opts.items(): o.load_state_dict(st["optimizers"][k])
-    for r, s in zip(self.regularizers, st["regularizers"]):
+    for r, s in zip(self.settings.regularizers, st["regularizers"]):
         if hasattr(r, "load_state_dict"): r.load_state_dict(s)
     self.history = History(st["history"], st["summary"])
     self.batches.load_state_dict(st["batches"]); _set_rng_state(st["rng"]); self.epoch_loss = list(st["epoch_loss"])
@@ -387,6 +391,67 @@ def _restore(self: _Run, total: int) -> int:
     return step
 
 _as_method(_Run, "restore", _restore)
+
+# %% ../nbs/04a_train.ipynb #4a53464e
+@dataclass
+class TrainSettings:
+    "What `train_model` is asked to do, checked once (see `train_model` for each field); a run carries it, its helpers read it."
+    steps: int | None = None
+    epochs: int | None = None
+    batch_size: int = 64
+    lr: float = 1e-4
+    weight_decay: float = 0.0
+    loss: Callable | None = None
+    regularizers: Sequence[Any] = ()
+    val_fraction: float = 0.0
+    patience: int | None = None
+    min_delta: float = 0.0
+    seed: int = 0
+    device: str | torch.device = "cpu"
+    checkpoint: str | Path | None = None
+    checkpoint_every: int = 1000
+    resume: bool = False
+    log_every: int | None = 1
+    val_batch_size: int = 1024
+    progress: bool = True
+    callback: Callable[[int, dict], Any] | None = None
+
+    def __post_init__(self): self._check_schedule(); self._check_values()
+
+# %% ../nbs/04a_train.ipynb #238bf4c3
+def _check_schedule(self: TrainSettings) -> None:
+    "Exactly one of `steps` and `epochs`; validation settings only with epochs."
+    if (self.steps is None) == (self.epochs is None):
+        raise ValueError("give exactly one of `steps` (batches drawn with replacement) or `epochs` (shuffled passes with validation)")
+    if self.steps is not None:
+        if self.val_fraction or self.patience is not None:
+            raise ValueError("`val_fraction` and `patience` need the epoch schedule: give `epochs` instead of `steps`")
+        self.steps = check_positive(self.steps, "steps", integer=True)
+        return
+    if not 0 <= self.val_fraction < 1: raise ValueError(f"`val_fraction` must be in [0, 1), got {self.val_fraction}")
+    self.epochs = check_positive(self.epochs, "epochs", integer=True)
+
+_as_method(TrainSettings, "_check_schedule", _check_schedule)
+
+# %% ../nbs/04a_train.ipynb #c9e07f02
+def _check_values(self: TrainSettings) -> None:
+    "Each number in its range, the regularisers callable, a checkpoint path when resuming."
+    self.seed = check_seed(self.seed)
+    self.batch_size = check_positive(self.batch_size, "batch_size", integer=True)
+    check_positive(self.lr, "lr")
+    check_positive(self.weight_decay, "weight_decay", allow_zero=True)
+    check_positive(self.min_delta, "min_delta", allow_zero=True)
+    if self.patience is not None: self.patience = check_positive(self.patience, "patience", integer=True)
+    self.regularizers = list(self.regularizers)
+    for r in self.regularizers:
+        if not callable(r): raise TypeError(f"`regularizers` must hold callables (see `Regularizer`), got {type(r).__name__}")
+    self.checkpoint = None if self.checkpoint is None else Path(self.checkpoint)
+    if self.resume and self.checkpoint is None: raise ValueError("`resume=True` needs a `checkpoint` path")
+    check_positive(self.checkpoint_every, "checkpoint_every", integer=True)
+    check_positive(self.val_batch_size, "val_batch_size", integer=True)
+    if self.log_every is not None: check_positive(self.log_every, "log_every", integer=True)
+
+_as_method(TrainSettings, "_check_values", _check_values)
 
 # %% ../nbs/04a_train.ipynb #21bf77cf
 def _optimizers(model: nn.Module, lr: float, weight_decay: float) -> dict[str, torch.optim.Optimizer]:
@@ -399,51 +464,37 @@ def _optimizers(model: nn.Module, lr: float, weight_decay: float) -> dict[str, t
 def _has_batchnorm(model: nn.Module) -> bool: return any(isinstance(m, nn.modules.batchnorm._BatchNorm) for m in model.modules())
 
 # %% ../nbs/04a_train.ipynb #192b3e05
-def _schedule(model: nn.Module, data: Any, steps: int | None, epochs: int | None, batch_size: int, val_fraction: float,
-              patience: int | None, seed: int, dev: torch.device) -> tuple[Any, int]:
-    "The batch schedule and the total number of steps."
-    if (steps is None) == (epochs is None):
-        raise ValueError("give exactly one of `steps` (batches drawn with replacement) or `epochs` (shuffled passes with validation)")
-    if steps is not None:
-        if val_fraction or patience is not None:
-            raise ValueError("`val_fraction` and `patience` need the epoch schedule: give `epochs` instead of `steps`")
-        return _RandomBatches(data, batch_size, model, seed, dev), check_positive(steps, "steps", integer=True)
-    if not 0 <= val_fraction < 1: raise ValueError(f"`val_fraction` must be in [0, 1), got {val_fraction}")
+def _schedule(model: nn.Module, data: Any, s: TrainSettings, dev: torch.device) -> tuple[Any, int]:
+    "The batch schedule of settings `s` on `data`, and the total number of steps."
+    if s.steps is not None: return _RandomBatches(data, s.batch_size, model, s.seed, dev), s.steps
     if _is_ground_truth(data): raise ValueError("the epoch schedule needs arrays, not a ground-truth dataset: give `steps`")
     rows = tuple(r.to(dev) for r in _as_rows(data))
     _check_range(rows[0], model)
-    batches = _EpochBatches(rows, batch_size, val_fraction, seed, skip_single=_has_batchnorm(model))
-    return batches, check_positive(epochs, "epochs", integer=True) * batches.per_epoch
+    batches = _EpochBatches(rows, s.batch_size, s.val_fraction, s.seed, skip_single=_has_batchnorm(model))
+    return batches, s.epochs * batches.per_epoch
 
 # %% ../nbs/04a_train.ipynb #441025f9
-def _setup(model, data, steps, epochs, batch_size, lr, weight_decay, regularizers, val_fraction, patience, min_delta,
-           seed, device, checkpoint, resume, loss=None) -> tuple[_Run, int]:
-    "Check the arguments and build the run; returns it with its total number of steps."
-    seed = check_seed(seed); batch_size = check_positive(batch_size, "batch_size", integer=True)
-    check_positive(lr, "lr"); check_positive(weight_decay, "weight_decay", allow_zero=True)
-    check_positive(min_delta, "min_delta", allow_zero=True)  # a negative margin would count a worse epoch as an improvement
-    if patience is not None: patience = check_positive(patience, "patience", integer=True)
-    if _has_batchnorm(model) and batch_size < 2: raise ValueError(f"`batch_size` must be at least 2 for a model with BatchNorm, got {batch_size}")
-    for r in regularizers:
-        if not callable(r): raise TypeError(f"`regularizers` must hold callables (see `Regularizer`), got {type(r).__name__}")
-    ckpt = Path(checkpoint) if checkpoint is not None else None
-    if resume and ckpt is None: raise ValueError("`resume=True` needs a `checkpoint` path")
-    dev = get_device(device); model.to(dev).train()
-    batches, total = _schedule(model, data, steps, epochs, batch_size, val_fraction, patience, seed, dev)
-    seed_everything(seed)
-    train = {"seed": seed, "batch_size": batch_size, "lr": lr, **({"weight_decay": weight_decay} if weight_decay else {}),
-             **({} if epochs is None else {"val_fraction": val_fraction, "patience": patience, "min_delta": min_delta})}
-    config = None if ckpt is None else {"train": train, "data": _data_identity(data), "model": _model_config(model), "model_layers": _layers(model),
-                                        "loss": "model.loss_terms" if loss is None else _callable_config(loss),
-                                        "regularizers": [_callable_config(r) for r in regularizers]}
-    stopper = None if epochs is None else _EarlyStopping(model, patience, min_delta)
-    return _Run(model, _optimizers(model, lr, weight_decay), list(regularizers), batches, stopper, History(), config, ckpt), total
+def _setup(model: nn.Module, data: Any, s: TrainSettings) -> _Run:
+    "Build the run of `model` on `data` with settings `s`."
+    if _has_batchnorm(model) and s.batch_size < 2:
+        raise ValueError(f"`batch_size` must be at least 2 for a model with BatchNorm, got {s.batch_size}")
+    dev = get_device(s.device); model.to(dev).train()
+    batches, total = _schedule(model, data, s, dev)
+    seed_everything(s.seed)
+    train = {"seed": s.seed, "batch_size": s.batch_size, "lr": s.lr, **({"weight_decay": s.weight_decay} if s.weight_decay else {}),
+             **({} if s.epochs is None else {"val_fraction": s.val_fraction, "patience": s.patience, "min_delta": s.min_delta})}
+    config = None if s.checkpoint is None else {
+        "train": train, "data": _data_identity(data), "model": _model_config(model), "model_layers": _layers(model),
+        "loss": "model.loss_terms" if s.loss is None else _callable_config(s.loss),
+        "regularizers": [_callable_config(r) for r in s.regularizers]}
+    stopper = None if s.epochs is None else _EarlyStopping(model, s.patience, s.min_delta)
+    return _Run(s, model, _optimizers(model, s.lr, s.weight_decay), batches, total, stopper, History(), config)
 
 # %% ../nbs/04a_train.ipynb #540e5153
-def _end_epoch(run: _Run, step: int, seconds: float, loss: Callable | None, val_batch_size: int) -> tuple[dict, bool]:
+def _end_epoch(run: _Run, step: int, seconds: float) -> tuple[dict, bool]:
     "Validate after an epoch, log the epoch's curves; returns (logs, stop?)."
     epoch = (step + 1) // run.batches.per_epoch - 1
-    v = _validation_loss(run.model, run.batches, loss, val_batch_size)
+    v = _validation_loss(run.model, run.batches, run.settings.loss, run.settings.val_batch_size)
     if not math.isfinite(v):
         raise FloatingPointError(f"training stopped after epoch {epoch}: the validation loss is {v} (lower `lr`)"
                                  + ("" if run.ckpt is None else f"; `checkpoint` {run.ckpt} keeps its last good state"))
@@ -478,13 +529,11 @@ def train_model(model: nn.Module,  # any module; VAE-family models bring `loss_t
                 callback: Callable[[int, dict], Any] | None = None,  # called as callback(step, logs) after each step
                ) -> History:
     "Train `model` on `data` with one loop: regularisers, validation and early stopping, checkpoints and exact resume."
-    run, total = _setup(model, data, steps, epochs, batch_size, lr, weight_decay, regularizers, val_fraction, patience,
-                        min_delta, seed, device, checkpoint, resume, loss)
-    check_positive(checkpoint_every, "checkpoint_every", integer=True); check_positive(val_batch_size, "val_batch_size", integer=True)
-    if log_every is not None: check_positive(log_every, "log_every", integer=True)
-    start = run.restore(total) if resume and run.ckpt.exists() else 0
+    settings = TrainSettings(**{name: value for name, value in locals().items() if name not in ("model", "data")})
+    run = _setup(model, data, settings)
+    start = run.restore() if resume and run.ckpt.exists() else 0
     params = [p for g in run.opts["main"].param_groups for p in g["params"] if p.requires_grad]
-    try: _loop(run, start, total, loss, params, log_every, checkpoint_every, val_batch_size, progress, callback)
+    try: _loop(run, start, params)
     except FloatingPointError as e:
         if run.stopper is None: raise
         model.load_state_dict(run.stopper.best_model); model.eval()
@@ -494,29 +543,30 @@ def train_model(model: nn.Module,  # any module; VAE-family models bring `loss_t
     return run.history
 
 # %% ../nbs/04a_train.ipynb #3e112e22
-def _loop(run: _Run, start: int, total: int, loss, params, log_every, checkpoint_every, val_batch_size, progress, callback) -> None:
-    "The steps from `start` to `total`; an epoch run ends early when the early-stopping state says so."
+def _loop(run: _Run, start: int, params: list) -> None:
+    "The steps from `start` to `run.total`; an epoch run ends early when the early-stopping state says so."
+    s, total = run.settings, run.total
     if run.history.summary.get("stopped_early"): return  # a resumed run that had already stopped
-    bar = tqdm(range(start, total), total=total, initial=start, disable=not progress, desc=type(run.model).__name__)
+    bar = tqdm(range(start, total), total=total, initial=start, disable=not s.progress, desc=type(run.model).__name__)
     clock = time.perf_counter() - run.history.summary.get("train_seconds", 0.0)
     for step in bar:
         batch, epoch_end = run.batches.next()
         if step == start and run.stopper is None: _check_range(batch, run.model)
-        terms, total_loss, logs = _train_step(run.model, batch, step, loss, run.regularizers, run.opts, params, run.ckpt)
+        terms, total_loss, logs = _train_step(run, batch, step, params)
         n = len(batch[0]) if isinstance(batch, tuple) else len(batch)
         run.epoch_loss[0] += float(total_loss.detach()) * n; run.epoch_loss[1] += n
-        if log_every is not None and ((step + 1) % log_every == 0 or step == total - 1):
+        if s.log_every is not None and ((step + 1) % s.log_every == 0 or step == total - 1):
             logs.update({k: v.item() for k, v in terms.items()}); logs["loss"] = total_loss.item(); run.history.log(step, logs)
-            if progress: bar.set_postfix(loss=f"{logs['loss']:.4g}", refresh=False)
+            if s.progress: bar.set_postfix(loss=f"{logs['loss']:.4g}", refresh=False)
         stop = False
         if epoch_end:
             run.history.summary["train_seconds"] = time.perf_counter() - clock
-            epoch_logs, stop = _end_epoch(run, step, run.history.summary["train_seconds"], loss, val_batch_size)
+            epoch_logs, stop = _end_epoch(run, step, run.history.summary["train_seconds"])
             logs.update(epoch_logs)
-            if progress: bar.set_postfix(epoch=epoch_logs["epoch"], val=f"{epoch_logs['val_loss']:.4g}", refresh=False)
-        if callback is not None:  # its time is left out of `seconds`; it may put the model in eval mode to sample
-            t0 = time.perf_counter(); callback(step, logs); run.model.train(); clock += time.perf_counter() - t0
-        if stop or epoch_end or (step + 1) % checkpoint_every == 0 or step == total - 1: run.save(step + 1)
+            if s.progress: bar.set_postfix(epoch=epoch_logs["epoch"], val=f"{epoch_logs['val_loss']:.4g}", refresh=False)
+        if s.callback is not None:  # its time is left out of `seconds`; it may put the model in eval mode to sample
+            t0 = time.perf_counter(); s.callback(step, logs); run.model.train(); clock += time.perf_counter() - t0
+        if stop or epoch_end or (step + 1) % s.checkpoint_every == 0 or step == total - 1: run.save(step + 1)
         if stop: break
     bar.close()
 
