@@ -9,7 +9,6 @@ import importlib.metadata as md
 from pathlib import Path
 from typing import Any, NamedTuple, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -511,6 +510,7 @@ def plot_image_grid(rows: Sequence[Any],  # list of image stacks (m_i, C, H, W) 
                     cell: float = 0.9,  # inches per image
                     title: str | None = None):
     "Show rows of images (grey or RGB) as one matplotlib figure; returns the figure."
+    import matplotlib.pyplot as plt
     rows = [to_numpy(r, "rows") for r in rows]
     ncol = max(len(r) for r in rows)
     fig, axes = plt.subplots(len(rows), ncol, figsize=(cell * ncol + (1.2 if row_labels else 0), cell * len(rows)), squeeze=False)

@@ -8,7 +8,6 @@ import dataclasses, math, warnings
 from pathlib import Path
 from typing import Any
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from matplotlib.collections import LineCollection
@@ -339,6 +338,7 @@ def plot_pairs(normal,  # (n, d) standard-normal sample, d ∈ {1, 2}
                seed: int = 0,  # which subset is drawn
               ):
     "Draw pairs y → x_y as segments coloured by the rank of |y|; returns the Axes."
+    import matplotlib.pyplot as plt
     normal, data = check_pair(normal, data)
     if normal.shape[1] > 2: raise ValueError(f"`normal` must be 1-D or 2-D to plot, got dimension {normal.shape[1]}")
     if ax is None: _, ax = plt.subplots(figsize=(4, 4))
@@ -371,6 +371,7 @@ def pairing_viewer(normal,  # (n, d) standard-normal sample, d ∈ {1, 2}
                    static: bool = False,  # return a static 4-panel figure instead of a widget
                   ):
     "An ipywidgets slider over the visiting order showing which data point each normal point took (or a static figure)."
+    import matplotlib.pyplot as plt
     normal, data = check_pair(normal, data)
     if normal.shape[1] > 2: raise ValueError(f"`normal` must be 1-D or 2-D to view, got dimension {normal.shape[1]}")
     idx = np.asarray(idx, np.int64)
@@ -387,6 +388,7 @@ def pairing_viewer(normal,  # (n, d) standard-normal sample, d ∈ {1, 2}
     slider = widgets.IntSlider(value=1, min=1, max=n, description="step", continuous_update=False)
     caption, out = widgets.HTML(), widgets.Output()
     def update(change=None):
+        import matplotlib.pyplot as plt
         step = slider.value; i = int(visit[step - 1])
         caption.value = f"step {step}: normal #{i} (|y| = {np.linalg.norm(normal[i]):.2f}) took data #{int(idx[i])}"
         with out:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import time
 from typing import Any, Callable, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 from joblib import Parallel, delayed
 from sklearn.ensemble import GradientBoostingClassifier
@@ -350,6 +349,7 @@ def evaluate(data,  # ground-truth data: factor_sizes, sample_factors, sample_ob
 
 # %% ../nbs/08_metrics.ipynb #4697e49e
 def _heatmap(matrix, title, cbar_label, factor_names, ax, vmax):
+    import matplotlib.pyplot as plt
     matrix = np.asarray(matrix, dtype=float); D, K = matrix.shape
     if ax is None: _, ax = plt.subplots(figsize=(1.2 + 0.7 * K, 1.0 + 0.45 * D))
     im = ax.imshow(matrix, cmap="viridis", vmin=0, vmax=vmax, aspect="auto")
