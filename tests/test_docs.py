@@ -190,3 +190,21 @@ def test_reproduction_table_conventions(tmp_path):
     assert all("| — | — | — |" in l for l in perf[2:])
     assert "[rtd_speed](nbs/benchmarks/rtd_speed.ipynb)" in perf[2] and perf[-1].endswith("| — |")
     assert "*No claims file" in reproduction.reproduction_table(tmp_path / "empty")
+
+
+def test_everything_measured_tables():
+    "README's Everything-measured tables: every measure of every arm, mean ± sd over seeds; failed trainings counted, not averaged."
+    import reproduction
+    # per-seed records (gtn_mnist, gtn_diffusion): mean and sample sd by hand; a record without a seed is one value
+    res = {"per_seed": [{"set": "gtn", "seed": 0, "frechet": 1.0, "recall": 0.5}, {"set": "gtn", "seed": 1, "frechet": 3.0, "recall": None},
+                        {"set": "vae", "seed": 0, "frechet": 10.0}, {"set": "real", "seed": None, "frechet": 0.25}]}
+    table = reproduction.measured(res)
+    assert table["gtn"] == {"frechet": "2 ± 1.4 (2)", "recall": "0.5 (1)"}, table  # sd of (1, 3) is √2
+    assert table["real"] == {"frechet": "0.25 (1)"} and table["vae"] == {"frechet": "10 (1)"}, table
+    # per-seed dict keyed arm/seed (topdis): a failed training is counted and left out of the means
+    res = {"per_seed": {"m/seed0": {"mig": 0.1, "failed": False}, "m/seed1": {"mig": 0.3, "failed": False},
+                        "m/seed2": {"mig": 9.0, "failed": True}}}
+    assert reproduction.measured(res) == {"m": {"failed trainings": "1 of 3", "mig": "0.2 ± 0.14 (2)"}}
+    # a summary keyed dataset/arm/measure (gtn_toys)
+    res = {"summary": {"square/gtn/ks": {"mean": 0.5, "std": 0.1}}, "parameters": {"seeds": [0, 1, 2]}}
+    assert reproduction.measured(res) == {"square/gtn": {"ks": "0.5 ± 0.1 (3)"}}

@@ -19,7 +19,8 @@ _MARK = re.compile(r"(<!-- begin (\w+) table:[^\n]*-->\n)(.*?)(<!-- end \2 table
 
 
 def tables() -> dict:
-    return {"reproduction": reproduction.reproduction_table(ROOT), "performance": reproduction.performance_table(ROOT)}
+    return {"reproduction": reproduction.reproduction_table(ROOT), "measured": reproduction.measured_tables(ROOT),
+            "performance": reproduction.performance_table(ROOT)}
 
 
 def fill_tables(nb: dict, generated: dict) -> bool:

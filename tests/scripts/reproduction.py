@@ -172,6 +172,84 @@ def reproduction_table(root: Path = ROOT, link_prefix: str = "") -> str:
     return "\n".join(out)
 
 
+# ---------------------------------------------------------------- everything measured
+
+def _finite(v) -> bool:
+    return isinstance(v, (int, float)) and not isinstance(v, bool) and v == v and abs(v) != float("inf")
+
+
+def _per_seed_values(res: dict) -> dict[str, dict[str, list[float]]]:
+    """arm -> measure -> per-seed values, from the layouts committed runs use: `per_seed` records with a `set` (or
+    `arm`) and a `seed`; `per_seed` keyed "arm/seedN" (failed trainings left out: they are reported, never data);
+    `construction_taus` records (rtd_synthetic: one τ per measure and construction seed)."""
+    out: dict[str, dict[str, list[float]]] = {}
+    def add(arm, record, skip=("seed", "set", "arm", "experiment")):
+        for m, v in record.items():
+            if m not in skip and _finite(v): out.setdefault(str(arm), {}).setdefault(m, []).append(float(v))
+    ps = res.get("per_seed")
+    if isinstance(ps, list):
+        for r in ps:
+            if isinstance(r, dict) and ("set" in r or "arm" in r): add(r.get("set", r.get("arm")), r)  # seed None: one value
+    elif isinstance(ps, dict):
+        for key, r in ps.items():
+            if not (isinstance(r, dict) and "/" in key): continue
+            arm = key.rsplit("/", 1)[0]
+            if "failed" in r: out.setdefault(arm, {}).setdefault("failed trainings", []).append(float(bool(r["failed"])))
+            if not r.get("failed"):
+                add(arm, {m: v for m, v in r.items() if m not in ("train_seconds", "recon_ratio", "topdis_on_at", "failed")})
+    for r in res.get("construction_taus") or []:
+        if isinstance(r, dict) and "experiment" in r: add(f"{r['experiment']} (Kendall τ)", r)
+    return out
+
+
+def _summary_values(res: dict) -> dict[str, dict[str, tuple]]:
+    "arm -> measure -> (mean, sd) from a `summary` keyed 'dataset/arm/measure' -> {mean, std} (gtn_toys)."
+    out: dict[str, dict[str, tuple]] = {}
+    for key, v in (res.get("summary") or {}).items():
+        if isinstance(v, dict) and "/" in key and _finite(v.get("mean")):
+            arm, measure = key.rsplit("/", 1)
+            out.setdefault(arm, {})[measure] = (v["mean"], v.get("std"))
+    return out
+
+
+def measured(res: dict) -> dict[str, dict[str, str]]:
+    "Every measure a run computed, per arm, as 'mean ± sd (n)' over seeds (the README's Everything-measured tables)."
+    table = {}
+    for arm, ms in _per_seed_values(res).items():
+        table[arm] = {}
+        for m, vs in ms.items():
+            if m == "failed trainings":
+                table[arm][m] = f"{int(sum(vs))} of {len(vs)}"; continue
+            mean = sum(vs) / len(vs)
+            sd = (sum((v - mean) ** 2 for v in vs) / (len(vs) - 1)) ** 0.5 if len(vs) > 1 else None
+            table[arm][m] = f"{mean:.3g}" + ("" if sd is None else f" ± {sd:.2g}") + f" ({len(vs)})"
+    if not table:
+        n = len(((res.get("parameters") or {}).get("seeds")) or [])
+        for arm, ms in _summary_values(res).items():
+            table[arm] = {m: f"{mean:.3g}" + ("" if not _finite(sd) else f" ± {sd:.2g}") + (f" ({n})" if n else "")
+                          for m, (mean, sd) in ms.items()}
+    return table
+
+
+def measured_tables(root: Path = ROOT, link_prefix: str = "") -> str:
+    "One table per committed run: its arms (rows) and every measure it computed (columns), mean ± sd (seeds)."
+    out = []
+    for exp, run_dir, res in _results(root):
+        table = measured(res)
+        if not table: continue
+        nb = _run_notebook(run_dir)
+        name = run_dir.relative_to(root / "results").as_posix()
+        out += ["", f"**{name}**" + (f" ([executed notebook]({link_prefix}{nb.relative_to(root).as_posix()}))" if nb else "")
+                + " — mean ± sd over seeds (number of seeds); failed trainings left out:", ""]
+        measures = list(dict.fromkeys(m for row in table.values() for m in row))
+        for start in range(0, len(measures), 8):  # at most 8 measures per table, so it stays readable
+            cols = measures[start:start + 8]
+            out += ["| arm | " + " | ".join(_cell(m) for m in cols) + " |", "|---" * (len(cols) + 1) + "|"]
+            out += ["| " + " | ".join([_cell(arm)] + [_cell(row.get(m, DASH)) for m in cols]) + " |" for arm, row in table.items()]
+            out.append("")
+    return "\n".join(out).strip() or "*No committed runs.*"
+
+
 # ---------------------------------------------------------------- performance
 
 def notebook_text(path: Path) -> str:
