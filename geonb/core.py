@@ -121,10 +121,10 @@ def check_positive(value: float,  # the value given
     "Check that `value` is a finite positive number (or integer)."
     if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
         raise TypeError(f"`{name}` must be a number, got {type(value).__name__}")
+    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):  # before the integer test: int(nan) raises
+        raise ValueError(f"`{name}` must be {'non-negative' if allow_zero else 'positive'} and finite, got {value!r}")
     if integer and int(value) != value:
         raise TypeError(f"`{name}` must be an integer, got {value!r}")
-    if not math.isfinite(value) or value < 0 or (value == 0 and not allow_zero):
-        raise ValueError(f"`{name}` must be {'non-negative' if allow_zero else 'positive'} and finite, got {value!r}")
     return int(value) if integer else value
 
 # %% ../nbs/00_core.ipynb #07dcd61a
