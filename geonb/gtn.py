@@ -4,29 +4,26 @@
 
 # %% ../nbs/05_gtn.ipynb #d677dbb8
 from __future__ import annotations
-import dataclasses, math, warnings
+import dataclasses, warnings
 from pathlib import Path
 from typing import Any, Sequence
 
 import numpy as np
-import matplotlib.pyplot as plt
 import torch
-from scipy.spatial.distance import cdist, pdist
+from scipy.spatial.distance import pdist
 from scipy.sparse.csgraph import connected_components
 from sklearn.neighbors import NearestNeighbors
 from sklearn.neighbors import kneighbors_graph
 from sklearn.cluster import KMeans
 from torch import nn
 
-from .core import check_array, check_choice, check_memory, check_positive, check_seed, get_device, seed_everything, to_numpy, to_tensor
-from .labeling import Labeling, compute_labels
-from .train import History, _as_method, apply_in_batches, mse_loss, train_model
+from .core import check_array, check_choice, check_positive, check_seed, get_device, seed_everything, to_numpy, to_tensor
+from .labeling import compute_labels
+from .train import History, _as_method, mse_loss, train_model
 
 # %% auto #0
-__all__ = ['GTN_PRESETS', 'GTN', 'fit_regression', 'plot_history', 'intrinsic_dimension', 'knn_components', 'centring_offset',
-           'check_centred', 'setup_report', 'GTNFit', 'fit_gtn', 'interpolate_latent', 'interpolate_data',
-           'AutoEncoder', 'fit_autoencoder', 'conv_encoder', 'conv_decoder', 'ConvAutoEncoder', 'knn_precision_recall',
-           'mmd2', 'class_coverage']
+__all__ = ['GTN_PRESETS', 'GTN', 'fit_regression', 'intrinsic_dimension', 'knn_components', 'centring_offset', 'setup_report',
+           'GTNFit', 'fit_gtn', 'interpolate_latent', 'interpolate_data', 'AutoEncoder', 'fit_autoencoder']
 
 # %% ../nbs/05_gtn.ipynb #59102e78
 GTN_PRESETS = {
@@ -165,17 +162,6 @@ def fit_regression(model: nn.Module,  # maps inputs to (standardised) targets
                        patience=patience, min_delta=min_delta, seed=seed, device=device, checkpoint=checkpoint, resume=resume,
                        val_batch_size=4096, log_every=None, progress=progress, callback=callback)
 
-# %% ../nbs/05_gtn.ipynb #cd8fb98b
-def plot_history(history: dict,  # as returned by fit_regression / fit_gtn
-                 ax=None,  # matplotlib Axes (new figure if None)
-                 title: str = "training"):
-    "Plot train and validation MSE per epoch (log scale) and mark the best epoch; returns the Axes."
-    if ax is None: _, ax = plt.subplots(figsize=(4.5, 3))
-    ax.plot(history["train_loss"], label="train MSE"); ax.plot(history["val_loss"], label="validation MSE")
-    ax.axvline(history["best_epoch"], color="k", ls=":", lw=1, label="best (kept)")
-    ax.set_yscale("log"); ax.set_xlabel("epoch"); ax.set_title(title, fontsize=9); ax.legend(fontsize=8)
-    return ax
-
 # %% ../nbs/05_gtn.ipynb #d38c94c3
 def intrinsic_dimension(x,  # (n, D) point cloud
                         method: str = "twonn",  # "twonn" or "mle" (Levina–Bickel)
@@ -217,12 +203,6 @@ def centring_offset(x,  # (n, D) data
         warnings.warn(f"`{name}` is not centred (|mean| = {offset:.2f} × RMS radius): the cosine labeling "
                       "matches directions from the origin; standardise the data first", stacklevel=2)
     return offset
-
-# %% ../nbs/05_gtn.ipynb #c337c5d3
-def check_centred(x, tol: float = 0.1, name: str = "data") -> float:
-    "Deprecated: use `centring_offset`."
-    warnings.warn("check_centred is deprecated, use centring_offset", DeprecationWarning, stacklevel=2)
-    return centring_offset(x, tol, name)
 
 # %% ../nbs/05_gtn.ipynb #e474649f
 def setup_report(data,  # (n, D) data (or latent codes)
@@ -401,129 +381,3 @@ def fit_autoencoder(ae: AutoEncoder,  # the autoencoder to train
                    ) -> dict:
     "Train `ae` to reconstruct `x` (MSE, early stopping); returns the history."
     return fit_regression(ae, x, x, **train_kwargs)
-
-# %% ../nbs/05_gtn.ipynb #7ea968ac
-def conv_encoder(out_dim: int,  # size of the output vector (d for an autoencoder, 2d for a VAE)
-                 width: int = 64,  # channels of the first convolution (the second has twice as many)
-                 image_size: int = 28,  # side of the square one-channel input images (divisible by 4)
-                ) -> nn.Sequential:
-    "The released GTN MNIST encoder: (n, 1, S, S) → two stride-2 convolutions → a linear map to `out_dim`."
-    if image_size % 4: raise ValueError(f"`image_size` must be divisible by 4, got {image_size}")
-    s = image_size // 4
-    return nn.Sequential(nn.Conv2d(1, width, 4, 2, 1), nn.ReLU(), nn.Conv2d(width, 2 * width, 4, 2, 1), nn.ReLU(),
-                         nn.Flatten(), nn.Linear(2 * width * s * s, out_dim))
-
-# %% ../nbs/05_gtn.ipynb #b9d414d2
-def conv_decoder(latent_dim: int,  # size of the input code
-                 width: int = 64,  # as in `conv_encoder`
-                 image_size: int = 28,  # side of the output images (divisible by 4)
-                 out_activation: nn.Module | None = None,  # e.g. nn.Tanh(); None: raw outputs (logits)
-                ) -> nn.Sequential:
-    "The mirror image of `conv_encoder`: a linear map to (2·width, S/4, S/4) → two stride-2 transposed convolutions → (n, 1, S, S)."
-    if image_size % 4: raise ValueError(f"`image_size` must be divisible by 4, got {image_size}")
-    s = image_size // 4
-    layers = [nn.Linear(latent_dim, 2 * width * s * s), nn.Unflatten(1, (2 * width, s, s)),
-              nn.ConvTranspose2d(2 * width, width, 4, 2, 1), nn.ReLU(), nn.ConvTranspose2d(width, 1, 4, 2, 1)]
-    return nn.Sequential(*layers, *([out_activation] if out_activation is not None else []))
-
-# %% ../nbs/05_gtn.ipynb #79ab9249
-def _as_images(x: Any, image_size: int, name: str = "images") -> np.ndarray | torch.Tensor:
-    "Images (n, S, S) or (n, 1, S, S) as (n, 1, S, S)."
-    x = check_array(x, name, ndim=(3, 4))
-    if tuple(x.shape[-2:]) != (image_size, image_size) or (x.ndim == 4 and x.shape[1] != 1):
-        raise ValueError(f"`{name}` must be one-channel {image_size}×{image_size} images, (n, {image_size}, {image_size}) or (n, 1, ...), got {tuple(x.shape)}")
-    return x.reshape(len(x), 1, image_size, image_size)
-
-# %% ../nbs/05_gtn.ipynb #f5c30e36
-class ConvAutoEncoder(nn.Module):
-    "The released GTN MNIST autoencoder on images in [0, 1]; it works internally on pixels 2x − 1 in [−1, 1], as the released code does."
-    def __init__(self,
-                 latent_dim: int = 5,  # code dimension (the paper's MNIST setup: 5)
-                 width: int = 64,  # channels of the first convolution (released: 64)
-                 image_size: int = 28,  # side of the images
-                ):
-        super().__init__()
-        check_positive(latent_dim, "latent_dim", integer=True); check_positive(width, "width", integer=True)
-        self.encoder = conv_encoder(latent_dim, width, image_size)
-        self.decoder = conv_decoder(latent_dim, width, image_size, out_activation=nn.Tanh())
-        self.config = dict(latent_dim=latent_dim, width=width, image_size=image_size)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        "Reconstruction of images `x` (n, 1, S, S) in [0, 1], in the [−1, 1] pixel scale."
-        return self.decoder(self.encoder(2 * x - 1))
-
-    def loss_terms(self, x: torch.Tensor, out: torch.Tensor) -> dict[str, torch.Tensor]:
-        "The released objective: MSE in the [−1, 1] pixel scale (the term `mse`)."
-        return {"mse": ((out - (2 * x - 1)) ** 2).mean()}
-
-# %% ../nbs/05_gtn.ipynb #969f12b9
-def _encode_images(self: ConvAutoEncoder, images) -> np.ndarray:
-    "Codes (n, d) of images (n, S, S) or (n, 1, S, S) in [0, 1]."
-    return apply_in_batches(lambda b: self.encoder(2 * b - 1), _as_images(images, self.config["image_size"]), self)
-
-def _decode_codes(self: ConvAutoEncoder, codes) -> np.ndarray:
-    "Images (n, S, S) in [0, 1] of codes (n, d)."
-    return apply_in_batches(lambda z: (self.decoder(z)[:, 0] + 1) / 2, check_array(codes, "codes", ndim=2), self)
-
-_as_method(ConvAutoEncoder, "encode", _encode_images)
-_as_method(ConvAutoEncoder, "decode", _decode_codes)
-
-# %% ../nbs/05_gtn.ipynb #e7acb20f
-_BLOCK_BYTES = 2**27  # float64 bytes per block of a distance or kernel matrix
-
-def _block_rows(n_cols: int) -> int:
-    "Rows per block so that a float64 block with `n_cols` columns takes about `_BLOCK_BYTES`."
-    return max(1, _BLOCK_BYTES // (8 * max(int(n_cols), 1)))
-
-# %% ../nbs/05_gtn.ipynb #9a3a42eb
-def knn_precision_recall(real,  # (n, D) real samples (e.g. held-out latent codes)
-                         fake,  # (m, D) generated samples
-                         k: int = 3,  # neighbourhood size of the kNN balls
-                        ) -> tuple[float, float]:
-    "Improved precision and recall (Kynkäänniemi et al. 2019) of `fake` against `real`, computed in blocks of rows."
-    real = to_numpy(check_array(real, "real", ndim=2, min_rows=2), "real", np.float64)
-    fake = to_numpy(check_array(fake, "fake", ndim=2, min_rows=2), "fake", np.float64)
-    if real.shape[1] != fake.shape[1]: raise ValueError(f"`real` and `fake` must have the same dimension, got {real.shape[1]} and {fake.shape[1]}")
-    k = check_positive(k, "k", integer=True)
-    if k >= min(len(real), len(fake)): raise ValueError(f"`k` must be smaller than both sample sizes, got k={k}")
-    radius = lambda a: NearestNeighbors(n_neighbors=k + 1).fit(a).kneighbors(a)[0][:, -1]
-    r_real, r_fake = radius(real), radius(fake)
-    inside, recalled, step = np.zeros(len(fake), bool), np.zeros(len(real), bool), _block_rows(len(real))
-    for i in range(0, len(fake), step):
-        d = cdist(fake[i:i + step], real)  # (block, n)
-        inside[i:i + step] = (d <= r_real[None]).any(1)
-        recalled |= (d <= r_fake[i:i + step, None]).any(0)
-    return float(inside.mean()), float(recalled.mean())
-
-# %% ../nbs/05_gtn.ipynb #31f7b720
-def mmd2(a,  # (n, D) first sample
-         b,  # (m, D) second sample
-         bandwidth: float | None = None,  # Gaussian kernel width; None: median pairwise distance within `a`
-        ) -> float:
-    "Unbiased squared maximum mean discrepancy between `a` and `b` with a Gaussian kernel, computed in blocks of rows."
-    a = to_numpy(check_array(a, "a", ndim=2, min_rows=2), "a", np.float64); b = to_numpy(check_array(b, "b", ndim=2, min_rows=2), "b", np.float64)
-    if a.shape[1] != b.shape[1]: raise ValueError(f"`a` and `b` must have the same dimension, got {a.shape[1]} and {b.shape[1]}")
-    if bandwidth is None:
-        check_memory(8 * len(a) * (len(a) - 1), f"the default `bandwidth` of `mmd2` (median of the {len(a)}·{len(a) - 1}/2 distances within `a`)",
-                     "give `bandwidth` (e.g. the median distance of a subsample)")
-        bandwidth = float(np.median(pdist(a))) or 1.0
-    bandwidth = check_positive(bandwidth, "bandwidth")
-    def ksum(p, q):  # Σ_ij exp(-|p_i - q_j|² / 2h²), a block of rows at a time
-        step = _block_rows(len(q))
-        return sum(float(np.exp(-cdist(p[i:i + step], q, "sqeuclidean") / (2 * bandwidth ** 2)).sum()) for i in range(0, len(p), step))
-    n, m = len(a), len(b)  # the diagonals of k(a, a) and k(b, b) are exactly 1
-    return float((ksum(a, a) - n) / (n * (n - 1)) + (ksum(b, b) - m) / (m * (m - 1)) - 2 * ksum(a, b) / (n * m))
-
-# %% ../nbs/05_gtn.ipynb #9301d8a4
-def class_coverage(predicted,  # (m,) class labels a classifier assigned to generated samples
-                   n_classes: int,  # number of classes
-                   min_share: float = 0.05,  # a class is covered when it receives at least this share
-                  ) -> dict:
-    "Coverage (share of classes with ≥ `min_share` of the samples), normalised entropy and the class shares."
-    y = check_array(predicted, "predicted", ndim=1)
-    if y.dtype.kind not in "iu" or (y < 0).any() or (y >= n_classes).any():
-        raise ValueError(f"`predicted` must hold integer labels in [0, {n_classes}), got {y.dtype} in [{y.min()}, {y.max()}]")
-    shares = np.bincount(y, minlength=n_classes) / len(y)
-    nz = shares[shares > 0]
-    return {"class_coverage": float((shares >= min_share).mean()),
-            "entropy": max(0.0, float(-(nz * np.log(nz)).sum() / np.log(n_classes))), "class_shares": shares.tolist()}

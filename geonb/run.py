@@ -9,7 +9,6 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any, Sequence
 
-import matplotlib.pyplot as plt
 import pandas as pd
 import papermill as pm
 import yaml
@@ -728,6 +727,7 @@ def _plot_summary(summ, params, metrics, path):
     metrics = [m for m in metrics if summ[m + "_mean"].notna().any()][:6]
     if not metrics: return
     labels = [", ".join(f"{p}={r[p]}" for p in params) or "all" for _, r in summ.iterrows()]
+    import matplotlib.pyplot as plt  # imported when a figure is drawn: `import geonb.run` stays light
     fig, axes = plt.subplots(1, len(metrics), figsize=(3.2 * len(metrics), 2.8), squeeze=False)
     for ax, m in zip(axes[0], metrics):
         ax.bar(range(len(summ)), summ[m + "_mean"], yerr=summ[m + "_std"].fillna(0), capsize=3, color="tab:blue")

@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Sequence
 
 import numpy as np
-import matplotlib.pyplot as plt
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -20,12 +19,12 @@ from tqdm.auto import tqdm
 from .core import (CheckpointError, check_array, check_choice, check_positive, check_seed, get_device,
                         load_checkpoint, save_checkpoint, seed_everything, stable_hash, to_tensor)
 from .data import GroundTruthData, plot_image_grid
-from .gtn import conv_decoder, conv_encoder
+from .conv import conv_decoder, conv_encoder
 from .train import History, Regularizer, _as_method, _check_range, apply_in_batches, project_conflicting, train_model
 
 # %% auto #0
 __all__ = ['Encoder', 'Decoder', 'gaussian_kl', 'VAE', 'BetaVAE', 'tc_decomposition', 'BetaTCVAE', 'permute_dims',
-           'Discriminator', 'FactorVAE', 'fit', 'encode', 'MnistVAE', 'sample_images', 'latent_traversals',
+           'Discriminator', 'FactorVAE', 'encode', 'MnistVAE', 'sample_images', 'latent_traversals',
            'latent_traversal_explorer']
 
 # %% ../nbs/07_vae.ipynb #25b6290f
@@ -234,16 +233,10 @@ class FactorVAE(VAE):
         return F.cross_entropy(logits, target)
 
     def auxiliary_step(self, x: torch.Tensor, out: dict, optimizers: dict) -> dict[str, float]:
-        "One discriminator update on the batch's codes (called by `fit` after the main step)."
+        "One discriminator update on the batch's codes (called by `train_model` after the main step)."
         opt = optimizers["discriminator"]; opt.zero_grad(set_to_none=True)
         loss = self.discriminator_loss(out["z"]); loss.backward(); opt.step()
         return {"disc_loss": loss.item()}
-
-# %% ../nbs/07_vae.ipynb #968fccb2
-def fit(*args, **kwargs) -> History:
-    "Deprecated alias of `geonb.train.train_model` (the shared training loop)."
-    warnings.warn("`geonb.vae.fit` is deprecated: use `geonb.train.train_model`", DeprecationWarning, stacklevel=2)
-    return train_model(*args, **kwargs)
 
 # %% ../nbs/07_vae.ipynb #d83375a9
 def encode(model: VAE,  # a trained model of the family
@@ -268,7 +261,7 @@ class _MeanLogvar(nn.Module):
 class MnistVAE(VAE):
     "VAE with the GTN paper's MNIST encoder and decoder (28×28, one channel); Bernoulli likelihood by default."
     def __init__(self, latent_dim: int = 5,  # d (the paper's MNIST setup: 5)
-                 width: int = 64,  # channels of the first convolution, as in `geonb.gtn.ConvAutoEncoder`
+                 width: int = 64,  # channels of the first convolution, as in `geonb.conv.ConvAutoEncoder`
                  beta: float = 1.0,  # weight of the KL term
                  likelihood: str = "bernoulli"):
         nn.Module.__init__(self)
@@ -314,7 +307,8 @@ def _png(img: np.ndarray, size: int = 192) -> bytes:
     "PNG bytes of a (C, H, W) image in [0, 1], enlarged by a whole factor (nearest neighbour) to about `size` pixels, black = 0, white = 1."
     scale = max(1, size // max(img.shape[1:]))
     im = np.clip(img.transpose(1, 2, 0), 0, 1).repeat(scale, 0).repeat(scale, 1)
-    buf = io.BytesIO(); plt.imsave(buf, im[..., 0] if im.shape[-1] == 1 else im, cmap="gray", vmin=0, vmax=1, format="png")
+    from matplotlib.image import imsave  # not pyplot: `import geonb.vae` leaves matplotlib's state alone
+    buf = io.BytesIO(); imsave(buf, im[..., 0] if im.shape[-1] == 1 else im, cmap="gray", vmin=0, vmax=1, format="png")
     return buf.getvalue()
 
 def latent_traversal_explorer(model: VAE,
@@ -361,7 +355,8 @@ def latent_traversal_explorer(model: VAE,
         out.clear_output(wait=True)
         with out:
             fig = plot_image_grid(box.grid_rows, labels, title="traversals around the current code")
-            display(fig); plt.close(fig)
+            display(fig)
+            import matplotlib.pyplot as plt; plt.close(fig)  # shown once, by the output above
     for s in sliders: s.observe(update, names="value")
     button.on_click(show_grid)
     update()
