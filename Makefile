@@ -26,17 +26,17 @@ demo: install
 
 # Tests: clean notebooks, module in sync, README current, docs processing, nbdev-test, pytest
 test: install
-	$(PY) tests/scripts/check_all.py
+	$(PY) tools/check_all.py
 
 readme: install
-	$(PY) tests/scripts/make_readme.py
+	$(PY) tools/make_readme.py
 
 # Re-execute the library notebooks (nbs/[0-9]*.ipynb, nbs/index.ipynb) in place, strip volatile metadata
 # (nbdev-clean keeps the outputs), then regenerate the README from the executed index.
 notebooks: install
-	$(PY) tests/scripts/execute_notebooks.py
-	$(PY) tests/scripts/make_readme.py
+	$(PY) tools/execute_notebooks.py
+	$(PY) tools/make_readme.py
 
 # The docs site (Sphinx + myst-nb + PyData theme, offline, with search): open _site/index.html.
 docs: install
-	$(PY) tests/scripts/make_docs.py --out _site
+	$(PY) tools/make_docs.py --out _site
