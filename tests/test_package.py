@@ -1,5 +1,5 @@
 """Tests of the installed package and of the repository's conventions."""
-import configparser, json, subprocess, sys
+import configparser, json, re, subprocess, sys, tomllib
 
 import nbformat
 
@@ -8,16 +8,52 @@ from conftest import BIN, ROOT
 
 CFG = configparser.ConfigParser(delimiters=["="])
 CFG.read(ROOT / "settings.ini")
+PROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]  # the package metadata
+
+
+def source_version() -> str:
+    "`__version__` as written in geonb/__init__.py (the one place the version is set)."
+    return re.search(r'^__version__\s*=\s*"([^"]+)"', (ROOT / "geonb" / "__init__.py").read_text(), re.M).group(1)
 
 
 def test_version_matches_settings():
-    assert geonb.__version__ == CFG["DEFAULT"]["version"]
+    assert geonb.__version__ == source_version() == CFG["DEFAULT"]["version"], (geonb.__version__, source_version(), CFG["DEFAULT"]["version"])
+
+
+def test_settings_ini_agrees_with_pyproject():
+    "settings.ini mirrors pyproject.toml's [project] for tools that read it: every value it holds must agree."
+    s, urls = CFG["DEFAULT"], PROJECT["urls"]
+    classifiers = set(PROJECT["classifiers"])
+    statuses = {c.split(" :: ")[1].split(" - ")[0] for c in classifiers if c.startswith("Development Status")}
+    expected = {
+        "lib_name": PROJECT["name"], "repo": PROJECT["name"], "version": source_version(),
+        "min_python": PROJECT["requires-python"].removeprefix(">="), "license": {"Apache-2.0": "apache2"}.get(PROJECT["license"]),
+        "description": PROJECT["description"], "keywords": " ".join(PROJECT["keywords"]),
+        "author": PROJECT["authors"][0]["name"], "author_email": PROJECT["authors"][0]["email"],
+        "git_url": urls["Repository"], "user": urls["Repository"].rstrip("/").split("/")[-2],
+        "doc_host": "/".join(urls["Documentation"].split("/")[:3]), "doc_baseurl": "/" + "/".join(urls["Documentation"].split("/")[3:]),
+        "status": next(iter(statuses)), "audience": next(c.split(" :: ")[1] for c in classifiers if c.startswith("Intended Audience")),
+        "language": next(c.split(" :: ")[1] for c in classifiers if c.startswith("Natural Language")),
+    }
+    wrong = {k: (s.get(k), v) for k, v in expected.items() if s.get(k) != v}
+    assert not wrong, f"settings.ini disagrees with pyproject.toml (settings.ini, pyproject): {wrong}"
+    assert "requirements" not in s, "requirements live in pyproject.toml only ([project] dependencies and extras)"
+
+
+def test_nbdev_reads_the_project_metadata():
+    "nbdev 3 takes the name, version and the docs/repository URLs (for _modidx) from pyproject.toml and geonb/__init__.py."
+    from nbdev.config import get_config
+    cfg, s = get_config(ROOT), CFG["DEFAULT"]
+    got = (cfg.lib_name, cfg.version, cfg.git_url, cfg.doc_host, cfg.doc_baseurl)
+    assert got == (s["lib_name"], s["version"], s["git_url"], s["doc_host"], s["doc_baseurl"]), got
+    from geonb._modidx import d
+    assert {k: d["settings"][k] for k in ("git_url", "doc_host", "doc_baseurl")} == {
+        "git_url": s["git_url"], "doc_host": s["doc_host"], "doc_baseurl": s["doc_baseurl"]}, d["settings"]
 
 
 def test_runtime_requirements_exclude_dev_tools():
-    reqs = CFG["DEFAULT"]["requirements"].split()
-    names = {r.split(">")[0].split("=")[0].split("<")[0].lower() for r in reqs}
-    assert not names & {"nbdev", "pytest", "jupyterlab", "fastcore", "gudhi"}, names
+    names = {re.split(r"[<>=!~\[; ]", r)[0].lower() for r in PROJECT["dependencies"]}
+    assert not names & {"nbdev", "pytest", "jupyterlab", "fastcore", "gudhi", "papermill", "pandas", "ipykernel"}, names
 
 
 def test_every_module_imports_without_nbdev():

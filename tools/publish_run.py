@@ -1,6 +1,6 @@
 """Copy a finished experiment run into results/<experiment>/<name>/, clean, so that it can be committed.
 
-    python tests/scripts/publish_run.py RUN_FOLDER [--name cpu]
+    python tools/publish_run.py RUN_FOLDER [--name cpu]
 
 What is cleaned: the run's temporary absolute path (papermill's injected `out_dir`, its metadata, printed text)
 becomes "."; other absolute paths of this checkout or its virtual environment become relative; kernel
@@ -17,7 +17,7 @@ import shutil
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 SKIP = re.compile(r"(\.lock$|\.pt$|\.ckpt$|^error\.txt$|^interrupted\.txt$|^\.)")  # locks, checkpoints and models, markers
 KERNEL_NOISE = re.compile(r"^.*(\[IPKernelApp\] WARNING|Kernel is running over TCP).*\n?", re.M)
 

@@ -4,7 +4,7 @@ import os, subprocess, sys, time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
 # Tests run two processes at a time on a 2-core machine: one BLAS/torch thread each. (Two processes each
 # spinning two threads made torch training steps ~10x slower here.)
@@ -44,7 +44,7 @@ def main():
     record("geonb/ is in sync with the notebooks (nbdev-export changes nothing)", r.returncode == 0 and not diff,
            r.stderr[-2000:] + "\n  changed: " + ", ".join(diff) + "\n  fix: run .venv/bin/nbdev-export and commit")
     # 3. README.md is generated from nbs/index.ipynb and current
-    r = run([sys.executable, "tests/scripts/make_readme.py", "--check"])
+    r = run([sys.executable, "tools/make_readme.py", "--check"])
     record("README.md is current (generated from nbs/index.ipynb)", r.returncode == 0, r.stdout + r.stderr[-2000:])
     # 4. docs processing (nbdev-proc-nbs, offline, without Quarto)
     r = run([BIN / "nbdev-proc-nbs"])

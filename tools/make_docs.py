@@ -17,7 +17,7 @@ dropped, `show_doc` rendered); then, for every page (`tidy`):
 Notebooks are never executed here: the pages show the outputs committed with them. Formulas are typeset by
 a copy of MathJax in the site (from jupyter-server-mathjax; without it, from MathJax's CDN).
 
-    python tests/scripts/make_docs.py --out _site     # then open _site/index.html
+    python tools/make_docs.py --out _site     # then open _site/index.html
 """
 from __future__ import annotations
 
@@ -30,7 +30,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 SECTIONS = {"library": "Library", "experiments": "Experiment runs", "benchmarks": "Benchmarks"}
 
 

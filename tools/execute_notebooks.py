@@ -8,8 +8,8 @@ Each notebook runs top to bottom in a fresh kernel from its own folder (as nbdev
 then `nbdev-clean` strips execution counts and volatile metadata. A notebook whose run fails, or that is edited
 while it runs, is left as it was.
 
-    python tests/scripts/execute_notebooks.py                    # nbs/[0-9]*.ipynb and nbs/index.ipynb
-    python tests/scripts/execute_notebooks.py nbs/03_rtd.ipynb   # some notebooks
+    python tools/execute_notebooks.py                    # nbs/[0-9]*.ipynb and nbs/index.ipynb
+    python tools/execute_notebooks.py nbs/03_rtd.ipynb   # some notebooks
 """
 from __future__ import annotations
 
@@ -21,7 +21,7 @@ import sys
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 
 

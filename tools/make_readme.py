@@ -2,7 +2,7 @@
 
 1. The Reproduction and Performance tables of nbs/index.ipynb (between their `<!-- begin ... table -->` and
    `<!-- end ... table -->` markers) are regenerated from results/*/*/results.json and the executed benchmark
-   notebooks (see tests/scripts/reproduction.py); the notebook is rewritten only if a table changed.
+   notebooks (see tools/reproduction.py); the notebook is rewritten only if a table changed.
 2. nbdev's docs processing of the notebook (`proc_nbs`, offline), then `nbconvert --to markdown`.
 `--check` compares instead of writing (exit 1 if the notebook's tables or README.md are stale)."""
 import json
@@ -10,7 +10,7 @@ import re
 import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 INDEX = ROOT / "nbs" / "index.ipynb"
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import reproduction  # noqa: E402
