@@ -248,11 +248,8 @@ def encode(model: VAE,  # a trained model of the family
     "Posterior means (n, d) of `x`: the representation function for the metrics."
     batch_size = check_positive(batch_size, "batch_size", integer=True)
     x = to_tensor(check_array(x, "x", ndim=4), "x", dtype=None)
-    dev = next(model.parameters()).device
     model.check_input(x, "x"); _check_range(x, model, "x")  # what training refuses (uint8, ×255) is refused here too
-    with torch.no_grad():
-        return torch.cat([model.encoder(x[i:i + batch_size].to(dev, torch.float32))[0].cpu()
-                          for i in range(0, len(x), batch_size)]).numpy()
+    return apply_in_batches(lambda batch: model.encoder(batch)[0], x, model, batch_size)  # the means of (mean, log-variance)
 
 # %% ../nbs/07_vae.ipynb #51870631
 class _MeanLogvar(nn.Module):
