@@ -15,6 +15,8 @@ from .core import check_array, to_numpy
 # compiled kernels release the GIL; they are cached on disk when imported from the package
 # (numba cannot cache functions defined interactively, e.g. while this notebook runs)
 _jit = njit(nogil=True, cache=__name__ != "__main__")
+# the small steps of the reduction are compiled into their callers: a cursor step is then not a call
+_inline = njit(nogil=True, cache=__name__ != "__main__", inline="always")
 
 # %% auto #0
 __all__ = ['check_distance_matrix', 'filtration_order', 'Bars', 'vr_persistence', 'plot_barcode']
@@ -144,7 +146,7 @@ def _neighbours(n, eu, ev):
     return nbr
 
 # %% ../nbs/02_persistence.ipynb #51e6960b
-@_jit
+@_inline
 def _first_later(R, nbr, u, r):
     "Index in nbr[u] of the first vertex joined to u by an edge of rank > r (binary search)."
     lo = 0; hi = nbr.shape[1]
@@ -155,14 +157,14 @@ def _first_later(R, nbr, u, r):
     return lo
 
 # %% ../nbs/02_persistence.ipynb #0a0a8bd4
-@_jit
-def _start_cursor(cur, x, R, nbr, eu, ev, f):
-    "Set cursor cur[x] = [edge, next w of the scan, position in nbr[u], position in nbr[v], key] before the first triangle of edge f."
-    cur[x, 0] = f; cur[x, 1] = 0
+@_inline
+def _start_cursor(cur, x, R, nbr, eu, ev, f, w=0):
+    "Set cursor cur[x] = [edge, next w of the scan, position in nbr[u], position in nbr[v], key] before the first triangle of edge f (from w on)."
+    cur[x, 0] = f; cur[x, 1] = w
     cur[x, 2] = _first_later(R, nbr, eu[f], f); cur[x, 3] = _first_later(R, nbr, ev[f], f); cur[x, 4] = -1
 
 # %% ../nbs/02_persistence.ipynb #c3fb44c6
-@_jit
+@_inline
 def _next_triangle(cur, x, R, nbr, eu, ev):
     "Move cursor x to the next triangle of its edge's coboundary in key order; store its key in cur[x, 4] and return it (-1: no more)."
     n = R.shape[0]; f = cur[x, 0]; u = eu[f]; v = ev[f]
@@ -185,7 +187,7 @@ def _next_triangle(cur, x, R, nbr, eu, ev):
     return key
 
 # %% ../nbs/02_persistence.ipynb #9496ce83
-@_jit
+@_inline
 def _first_common_earlier(R, u, v, r):
     "Smallest vertex joined to both u and v by edges of rank < r (-1 if none)."
     for w in range(R.shape[0]):
@@ -193,7 +195,7 @@ def _first_common_earlier(R, u, v, r):
     return -1
 
 # %% ../nbs/02_persistence.ipynb #f9ae6163
-@_jit
+@_inline
 def _append(arr, size, x):
     "Write `x` at arr[size], doubling the buffer when full; return (arr, size + 1)."
     if size == len(arr): arr = np.concatenate((arr, np.empty(len(arr), np.int64)))
@@ -201,7 +203,7 @@ def _append(arr, size, x):
     return arr, size + 1
 
 # %% ../nbs/02_persistence.ipynb #fdfe4d3c
-@_jit
+@_inline
 def _push(heap, size, cur, x):
     "Push cursor x on the min-heap heap[:size], ordered by the cursors' keys cur[:, 4] (grown when full); return (heap, size)."
     if size == len(heap): heap = np.concatenate((heap, np.empty(len(heap), np.int64)))
@@ -213,7 +215,7 @@ def _push(heap, size, cur, x):
     return heap, size + 1
 
 # %% ../nbs/02_persistence.ipynb #1c29d595
-@_jit
+@_inline
 def _pop(heap, size, cur):
     "Remove the cursor with the smallest key from heap[:size]; return (cursor, size)."
     top = heap[0]; size -= 1; heap[0] = heap[size]; i = 0
@@ -226,20 +228,23 @@ def _pop(heap, size, cur):
     return top, size
 
 # %% ../nbs/02_persistence.ipynb #068bb127
-@_jit
-def _add_column(heap, size, cur, ncur, R, nbr, eu, ev, f):
-    "Add the coboundary of edge f to the working column: cursor cur[ncur], pushed at its first triangle; return (heap, size, cur, ncur + 1)."
+@_inline
+def _add_column(heap, size, cur, ncur, R, nbr, eu, ev, f, w=0):
+    "Add the coboundary of edge f to the working column: cursor cur[ncur], pushed at its first triangle (none has a third vertex < w if f's scan may start at w); return (heap, size, cur, ncur + 1)."
     if ncur == len(cur): cur = np.concatenate((cur, np.empty_like(cur)))
-    _start_cursor(cur, ncur, R, nbr, eu, ev, f)
+    _start_cursor(cur, ncur, R, nbr, eu, ev, f, w)
     if _next_triangle(cur, ncur, R, nbr, eu, ev) >= 0: heap, size = _push(heap, size, cur, ncur)
     return heap, size, cur, ncur + 1
 
 # %% ../nbs/02_persistence.ipynb #d0e42061
-@_jit
+@_inline
 def _pivot(heap, size, cur, group, R, nbr, eu, ev):
     "Smallest triangle with odd multiplicity in the working column, or -1; return (key, heap, size, group)."
     while size > 0:
-        key = cur[heap[0], 4]; k = 0
+        key = cur[heap[0], 4]
+        if (size < 2 or cur[heap[1], 4] != key) and (size < 3 or cur[heap[2], 4] != key):
+            return key, heap, size, group  # the top alone stands on it (below two larger children all keys are larger)
+        k = 0
         while size > 0 and cur[heap[0], 4] == key:  # the cursors standing on the smallest triangle
             x, size = _pop(heap, size, cur); group, k = _append(group, k, x)
         if k % 2 == 1:  # the triangle is in the column: put the cursors back, unmoved
@@ -261,7 +266,7 @@ def _store_column(vbuf, vstart, ncols, work, nwork):
     return vbuf, vstart
 
 # %% ../nbs/02_persistence.ipynb #501e319b
-@_jit
+@_inline
 def _stored_column(head, nxt, piv_key, rmax, piv):
     "Index of the stored column whose pivot is `piv` (a triangle with longest edge `rmax`), or -1."
     s = head[rmax]
@@ -286,7 +291,7 @@ def _h1_pairs(R, eu, ev, in_tree):
             if piv < 0: break
             rmax = piv // n
             if _first_common_earlier(R, eu[rmax], ev[rmax], rmax) == piv % n:  # the pivot of an apparent pair
-                heap, size, cur, ncur = _add_column(heap, size, cur, ncur, R, nbr, eu, ev, rmax); continue
+                heap, size, cur, ncur = _add_column(heap, size, cur, ncur, R, nbr, eu, ev, rmax, piv % n); continue  # its scan starts at the pivot
             s = _stored_column(head, nxt, piv_key, rmax, piv)
             if s >= 0:  # the pivot of a stored column: add that column
                 for i in range(vstart[s], vstart[s + 1]):
