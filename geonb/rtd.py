@@ -166,7 +166,7 @@ def _barcode_loss(r1: torch.Tensor, r2: torch.Tensor,  # tracked distance matric
                  ) -> torch.Tensor:
     "Σ|death − birth|^p over the `card` longest bars of one R-Cross-Barcode, read from the tracked matrices."
     M = cross_matrix(r1, r2, mode)
-    bars = vr_persistence(M.detach().cpu())[1]
+    bars = _persistence(np.ascontiguousarray(M.detach().cpu().numpy(), dtype=np.float64))[1]  # M is built from checked matrices
     be = torch.as_tensor(bars.birth_edge[:card], device=M.device)
     de = torch.as_tensor(bars.death_edge[:card], device=M.device)
     births, deaths = M, M  # the matrices the values are read from
