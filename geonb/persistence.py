@@ -41,15 +41,17 @@ def check_distance_matrix(D,  # square matrix of pairwise distances (numpy array
 # %% ../nbs/02_persistence.ipynb #82ff5a50
 @_jit
 def _radix_argsort(keys):
-    "Stable argsort of non-negative int64 keys: least-significant-digit radix sort, 16-bit digits (a digit all keys share is skipped)."
-    m = len(keys); order = np.arange(m); spare = np.empty(m, np.int64); count = np.empty(65537, np.int64)
-    for shift in range(0, 64, 16):
+    "Stable argsort of non-negative int64 keys: least-significant-digit radix sort (a digit all keys share is skipped)."
+    m = len(keys); order = np.arange(m); spare = np.empty(m, np.int64)
+    bits = 8 if m < 1 << 16 else 16  # small inputs: 8-bit digits, so that the counts stay small next to the keys
+    mask = (1 << bits) - 1; count = np.empty((1 << bits) + 1, np.int64)
+    for shift in range(0, 64, bits):
         count[:] = 0
-        for i in range(m): count[((keys[i] >> shift) & 0xFFFF) + 1] += 1
+        for i in range(m): count[((keys[i] >> shift) & mask) + 1] += 1
         if count.max() == m: continue  # every key has the same digit here
-        for d in range(65536): count[d + 1] += count[d]  # count[d]: where the keys with digit d start
+        for d in range(1 << bits): count[d + 1] += count[d]  # count[d]: where the keys with digit d start
         for i in range(m):
-            j = order[i]; d = (keys[j] >> shift) & 0xFFFF
+            j = order[i]; d = (keys[j] >> shift) & mask
             spare[count[d]] = j; count[d] += 1
         order, spare = spare, order
     return order
@@ -318,7 +320,8 @@ def _persistence(D: np.ndarray,  # a distance matrix already validated by `check
     "`[H0 bars, H1 bars]` of a validated distance matrix (callers that built the matrix themselves skip the checks)."
     n = len(D)
     eu, ev, h0_vertex, h0_rank, h1_birth, h1_death = _vr_pairs(*_edge_ranks(D))
-    root = np.setdiff1d(np.arange(n), h0_vertex)[:1]  # the surviving component
+    alive = np.ones(n, bool); alive[h0_vertex] = False
+    root = np.flatnonzero(alive)[:1]  # the surviving component
     h0_birth = np.stack([np.r_[h0_vertex, root]] * 2, 1)
     h0_death = np.r_[np.stack([eu[h0_rank], ev[h0_rank]], 1).reshape(-1, 2), np.full((len(root), 2), -1)]
     # vertices are born at 0: the birth "edge" (v, v) reads the zero diagonal
