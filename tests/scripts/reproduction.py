@@ -203,7 +203,7 @@ PERFORMANCE = [
      (rf"\| speed-up {_NUM}x \| identical", "{}× faster")),
     ("labeling_speed", "official greedy-cosine GTN labeling, n = 100 000, d = 2 (no n × n memory)",
      (rf"n=100000, d=2: greedy_cosine_labels {_NUM} s", "{} s"), None, None),
-    ("topdis_speed", "β-VAE training step with TopDis vs without (batch 64, 64×64 images)",
+    ("topdis_speed", "β-VAE training step with TopDis vs without (batch 64, 64×64 images; CPU time, 1 thread, medians)",
      (rf"step \+ TopDis \(geonb\)\s+{_NUM} ms", "{} ms"), (rf"base step\s+{_NUM} ms", "{} ms"),
      (rf"step \+ TopDis \(geonb\).*?ratio {_NUM}x", "{}× the base step")),
     ("topdis_speed", "β-VAE step with TopDis vs its floor (the extra decode and its backward pass, RTD replaced by a constant)",
