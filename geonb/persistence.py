@@ -8,7 +8,6 @@ Docs: https://geonb.github.io/geonb/persistence.html.md"""
 from __future__ import annotations
 from typing import NamedTuple, Sequence
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from numba import njit
@@ -18,6 +17,8 @@ from .core import check_array, to_numpy
 # compiled kernels release the GIL; they are cached on disk when imported from the package
 # (numba cannot cache functions defined interactively, e.g. while this notebook runs)
 _jit = njit(nogil=True, cache=__name__ != "__main__")
+# the small steps of the reduction are compiled into their callers: a cursor step is then not a call
+_inline = njit(nogil=True, cache=__name__ != "__main__", inline="always")
 
 # %% auto #0
 __all__ = ['check_distance_matrix', 'filtration_order', 'Bars', 'vr_persistence', 'plot_barcode']
@@ -39,23 +40,40 @@ def check_distance_matrix(D,  # square matrix of pairwise distances (numpy array
     if D.min() < 0: raise ValueError(f"`{name}` must be non-negative, got minimum {D.min():g}")
     return D
 
-# %% ../nbs/02_persistence.ipynb #025859f8
+# %% ../nbs/02_persistence.ipynb #82ff5a50
 @_jit
-def _rank_matrix(n, eu, ev):
-    "The symmetric (n, n) matrix of edge ranks, from the endpoints `eu[r] < ev[r]` of the edge of rank r."
-    R = np.empty((n, n), np.int64)
-    for i in range(n): R[i, i] = len(eu)  # larger than every edge rank: a vertex is never its own neighbour
-    for r in range(len(eu)): R[eu[r], ev[r]] = r; R[ev[r], eu[r]] = r
-    return R
+def _radix_argsort(keys):
+    "Stable argsort of non-negative int64 keys: least-significant-digit radix sort (a digit all keys share is skipped)."
+    m = len(keys); order = np.arange(m); spare = np.empty(m, np.int64)
+    bits = 8 if m < 1 << 16 else 16  # small inputs: 8-bit digits, so that the counts stay small next to the keys
+    mask = (1 << bits) - 1; count = np.empty((1 << bits) + 1, np.int64)
+    for shift in range(0, 64, bits):
+        count[:] = 0
+        for i in range(m): count[((keys[i] >> shift) & mask) + 1] += 1
+        if count.max() == m: continue  # every key has the same digit here
+        for d in range(1 << bits): count[d + 1] += count[d]  # count[d]: where the keys with digit d start
+        for i in range(m):
+            j = order[i]; d = (keys[j] >> shift) & mask
+            spare[count[d]] = j; count[d] += 1
+        order, spare = spare, order
+    return order
 
-# %% ../nbs/02_persistence.ipynb #48dc4b5f
+# %% ../nbs/02_persistence.ipynb #f986c7ec
+@_jit
 def _edge_ranks(D):
     "Rank matrix and edge endpoints (eu, ev) of a validated distance matrix, in the documented tie order."
-    n = D.shape[0]
-    iu, ju = np.triu_indices(n, 1)  # edges listed in lexicographic (i, j) order
-    order = np.argsort(D[iu, ju], kind="stable")  # stable: ties keep lexicographic order
-    eu, ev = iu[order].astype(np.int64), ju[order].astype(np.int64)
-    return _rank_matrix(n, eu, ev), eu, ev
+    n = D.shape[0]; E = n * (n - 1) // 2
+    keys = np.empty(E, np.int64); iu = np.empty(E, np.int64); ju = np.empty(E, np.int64); k = 0
+    for i in range(n):  # edges listed in lexicographic (i, j) order; the stable sort keeps it among ties
+        for j in range(i + 1, n):
+            keys[k] = np.float64(D[i, j] + 0.0).view(np.int64)  # + 0.0 turns -0.0 into 0.0
+            iu[k] = i; ju[k] = j; k += 1
+    order = _radix_argsort(keys)
+    eu = iu[order]; ev = ju[order]
+    R = np.empty((n, n), np.int64)
+    for i in range(n): R[i, i] = E  # larger than every edge rank: a vertex is never its own neighbour
+    for r in range(E): R[eu[r], ev[r]] = r; R[ev[r], eu[r]] = r
+    return R, eu, ev
 
 # %% ../nbs/02_persistence.ipynb #967bafeb
 def filtration_order(D,  # distance matrix (n, n)
@@ -120,80 +138,125 @@ def _h0_pairs(n, eu, ev):
             vertex[m] = b; rank[m] = r; m += 1
     return vertex[:m], rank[:m], in_tree
 
-# %% ../nbs/02_persistence.ipynb #c1dc1c00
+# %% ../nbs/02_persistence.ipynb #c093b845
 @_jit
-def _push(heap, size, key):
-    "Push `key` on a binary min-heap stored in heap[:size] (grown when full); return (heap, size)."
-    if size == len(heap): heap = np.concatenate((heap, np.empty(len(heap), np.int64)))
-    i = size; heap[i] = key
-    while i > 0:
-        parent = (i - 1) // 2
-        if heap[parent] <= heap[i]: break
-        heap[parent], heap[i] = heap[i], heap[parent]; i = parent
-    return heap, size + 1
+def _neighbours(n, eu, ev):
+    "nbr[u]: the n-1 other vertices, in increasing rank of their edge to u (one pass over the edges in rank order)."
+    nbr = np.empty((n, n - 1), np.int32); filled = np.zeros(n, np.int64)
+    for r in range(len(eu)):
+        u = eu[r]; v = ev[r]
+        nbr[u, filled[u]] = v; filled[u] += 1
+        nbr[v, filled[v]] = u; filled[v] += 1
+    return nbr
 
-# %% ../nbs/02_persistence.ipynb #852d3b01
-@_jit
-def _push_coboundary(heap, size, R, u, v, r):
-    "Push the keys of all triangles containing edge (u, v) of rank r."
-    n = R.shape[0]
-    for w in range(n):
-        if w == u or w == v: continue
-        a = R[u, w]; b = R[v, w]
-        if r > a and r > b: key = r * n + w  # (u, v) is the longest edge
-        elif a > b: key = a * n + v  # (u, w) is the longest edge
-        else: key = b * n + u  # (v, w) is the longest edge
-        heap, size = _push(heap, size, key)
-    return heap, size
+# %% ../nbs/02_persistence.ipynb #51e6960b
+@_inline
+def _first_later(R, nbr, u, r):
+    "Index in nbr[u] of the first vertex joined to u by an edge of rank > r (binary search)."
+    lo = 0; hi = nbr.shape[1]
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if R[u, nbr[u, mid]] <= r: lo = mid + 1
+        else: hi = mid
+    return lo
+
+# %% ../nbs/02_persistence.ipynb #0a0a8bd4
+@_inline
+def _start_cursor(cur, x, R, nbr, eu, ev, f, w=0):
+    "Set cursor cur[x] = [edge, next w of the scan, position in nbr[u], position in nbr[v], key] before the first triangle of edge f (from w on)."
+    cur[x, 0] = f; cur[x, 1] = w
+    cur[x, 2] = _first_later(R, nbr, eu[f], f); cur[x, 3] = _first_later(R, nbr, ev[f], f); cur[x, 4] = -1
+
+# %% ../nbs/02_persistence.ipynb #c3fb44c6
+@_inline
+def _next_triangle(cur, x, R, nbr, eu, ev):
+    "Move cursor x to the next triangle of its edge's coboundary in key order; store its key in cur[x, 4] and return it (-1: no more)."
+    n = R.shape[0]; f = cur[x, 0]; u = eu[f]; v = ev[f]
+    w = cur[x, 1]
+    while w < n:  # first the triangles whose longest edge is f, by third vertex
+        if R[u, w] < f and R[v, w] < f:
+            cur[x, 1] = w + 1; cur[x, 4] = f * n + w
+            return cur[x, 4]
+        w += 1
+    cur[x, 1] = n
+    iu = cur[x, 2]; iv = cur[x, 3]; m = n - 1  # then the others, merging the two neighbour lists past f
+    while iu < m and R[v, nbr[u, iu]] > R[u, nbr[u, iu]]: iu += 1  # skip w when {v, w} is the longer edge
+    while iv < m and R[u, nbr[v, iv]] > R[v, nbr[v, iv]]: iv += 1
+    key_u = R[u, nbr[u, iu]] * n + v if iu < m else -1  # longest edge {u, w}: the third vertex is v
+    key_v = R[v, nbr[v, iv]] * n + u if iv < m else -1
+    if key_u >= 0 and (key_v < 0 or key_u < key_v): key = key_u; iu += 1
+    elif key_v >= 0: key = key_v; iv += 1
+    else: key = -1
+    cur[x, 2] = iu; cur[x, 3] = iv; cur[x, 4] = key
+    return key
 
 # %% ../nbs/02_persistence.ipynb #9496ce83
-@_jit
+@_inline
 def _first_common_earlier(R, u, v, r):
     "Smallest vertex joined to both u and v by edges of rank < r (-1 if none)."
     for w in range(R.shape[0]):
         if R[u, w] < r and R[v, w] < r: return w
     return -1
 
-# %% ../nbs/02_persistence.ipynb #93bf78fb
-@_jit
-def _pop(heap, size):
-    "Remove the smallest key of heap[:size]; return (key, size)."
-    top = heap[0]; size -= 1; heap[0] = heap[size]; i = 0
-    while True:
-        c = 2 * i + 1
-        if c >= size: break
-        if c + 1 < size and heap[c + 1] < heap[c]: c += 1
-        if heap[i] <= heap[c]: break
-        heap[i], heap[c] = heap[c], heap[i]; i = c
-    return top, size
-
-# %% ../nbs/02_persistence.ipynb #99331302
-@_jit
-def _pivot(heap, size):
-    "Smallest key with odd multiplicity in the heap (Z/2 sum of the pushed columns), or -1; pairs cancel lazily."
-    while size > 0:
-        key, size = _pop(heap, size)
-        if size > 0 and heap[0] == key: key, size = _pop(heap, size)  # two copies cancel
-        else:
-            heap, size = _push(heap, size, key)
-            return key, heap, size
-    return -1, heap, size
-
-# %% ../nbs/02_persistence.ipynb #81232052
-@_jit
+# %% ../nbs/02_persistence.ipynb #f9ae6163
+@_inline
 def _append(arr, size, x):
     "Write `x` at arr[size], doubling the buffer when full; return (arr, size + 1)."
     if size == len(arr): arr = np.concatenate((arr, np.empty(len(arr), np.int64)))
     arr[size] = x
     return arr, size + 1
 
-# %% ../nbs/02_persistence.ipynb #c5917e1f
-@_jit
-def _add_coboundary(heap, size, work, nwork, R, eu, ev, f):
-    "Add the coboundary of the edge of rank `f` to the working column heap[:size] and record `f` in work[:nwork]."
-    heap, size = _push_coboundary(heap, size, R, eu[f], ev[f], f)
-    work, nwork = _append(work, nwork, f)
-    return heap, size, work, nwork
+# %% ../nbs/02_persistence.ipynb #fdfe4d3c
+@_inline
+def _push(heap, size, cur, x):
+    "Push cursor x on the min-heap heap[:size], ordered by the cursors' keys cur[:, 4] (grown when full); return (heap, size)."
+    if size == len(heap): heap = np.concatenate((heap, np.empty(len(heap), np.int64)))
+    i = size; heap[i] = x
+    while i > 0:
+        parent = (i - 1) // 2
+        if cur[heap[parent], 4] <= cur[heap[i], 4]: break
+        heap[parent], heap[i] = heap[i], heap[parent]; i = parent
+    return heap, size + 1
+
+# %% ../nbs/02_persistence.ipynb #1c29d595
+@_inline
+def _pop(heap, size, cur):
+    "Remove the cursor with the smallest key from heap[:size]; return (cursor, size)."
+    top = heap[0]; size -= 1; heap[0] = heap[size]; i = 0
+    while True:
+        c = 2 * i + 1
+        if c >= size: break
+        if c + 1 < size and cur[heap[c + 1], 4] < cur[heap[c], 4]: c += 1
+        if cur[heap[i], 4] <= cur[heap[c], 4]: break
+        heap[i], heap[c] = heap[c], heap[i]; i = c
+    return top, size
+
+# %% ../nbs/02_persistence.ipynb #068bb127
+@_inline
+def _add_column(heap, size, cur, ncur, R, nbr, eu, ev, f, w=0):
+    "Add the coboundary of edge f to the working column: cursor cur[ncur], pushed at its first triangle (none has a third vertex < w if f's scan may start at w); return (heap, size, cur, ncur + 1)."
+    if ncur == len(cur): cur = np.concatenate((cur, np.empty_like(cur)))
+    _start_cursor(cur, ncur, R, nbr, eu, ev, f, w)
+    if _next_triangle(cur, ncur, R, nbr, eu, ev) >= 0: heap, size = _push(heap, size, cur, ncur)
+    return heap, size, cur, ncur + 1
+
+# %% ../nbs/02_persistence.ipynb #d0e42061
+@_inline
+def _pivot(heap, size, cur, group, R, nbr, eu, ev):
+    "Smallest triangle with odd multiplicity in the working column, or -1; return (key, heap, size, group)."
+    while size > 0:
+        key = cur[heap[0], 4]
+        if (size < 2 or cur[heap[1], 4] != key) and (size < 3 or cur[heap[2], 4] != key):
+            return key, heap, size, group  # the top alone stands on it (below two larger children all keys are larger)
+        k = 0
+        while size > 0 and cur[heap[0], 4] == key:  # the cursors standing on the smallest triangle
+            x, size = _pop(heap, size, cur); group, k = _append(group, k, x)
+        if k % 2 == 1:  # the triangle is in the column: put the cursors back, unmoved
+            for j in range(k): heap, size = _push(heap, size, cur, group[j])
+            return key, heap, size, group
+        for j in range(k):  # an even number of copies cancel: each cursor steps on
+            if _next_triangle(cur, group[j], R, nbr, eu, ev) >= 0: heap, size = _push(heap, size, cur, group[j])
+    return -1, heap, size, group
 
 # %% ../nbs/02_persistence.ipynb #de8e8f28
 @_jit
@@ -207,38 +270,38 @@ def _store_column(vbuf, vstart, ncols, work, nwork):
     return vbuf, vstart
 
 # %% ../nbs/02_persistence.ipynb #501e319b
-@_jit
+@_inline
 def _stored_column(head, nxt, piv_key, rmax, piv):
     "Index of the stored column whose pivot is `piv` (a triangle with longest edge `rmax`), or -1."
     s = head[rmax]
     while s >= 0 and piv_key[s] != piv: s = nxt[s]
     return s
 
-# %% ../nbs/02_persistence.ipynb #d6aee790
+# %% ../nbs/02_persistence.ipynb #9e4e7451
 @_jit
 def _h1_pairs(R, eu, ev, in_tree):
     "Ranks of (birth edge, death edge) of the H1 pairs, by reducing the coboundary columns from the last edge to the first."
-    n = R.shape[0]; E = len(eu)
+    n = R.shape[0]; E = len(eu); nbr = _neighbours(n, eu, ev)
     head = np.full(E, -1, np.int64); nxt = np.empty(16, np.int64); piv_key = np.empty(16, np.int64)  # the pivot table
     vstart = np.zeros(16, np.int64); vbuf = np.empty(1024, np.int64); ncols = 0  # stored columns, as edges
-    heap = np.empty(1024, np.int64); work = np.empty(64, np.int64)  # the working column: its triangles and its edges
+    cur = np.empty((64, 5), np.int64); heap = np.empty(64, np.int64); group = np.empty(16, np.int64)  # the working column
     birth = np.empty(16, np.int64); death = np.empty(16, np.int64); nbars = 0
     for r in range(E - 1, -1, -1):
         if in_tree[r] or _first_common_earlier(R, eu[r], ev[r], r) >= 0: continue  # cleared, or an apparent pair
-        heap, size, work, nwork = _add_coboundary(heap, 0, work, 0, R, eu, ev, r)
+        heap, size, cur, ncur = _add_column(heap, 0, cur, 0, R, nbr, eu, ev, r)
         d = -1  # stays -1 if the column reduces to zero (a loop never filled; kept for safety)
         while True:
-            piv, heap, size = _pivot(heap, size)
+            piv, heap, size, group = _pivot(heap, size, cur, group, R, nbr, eu, ev)
             if piv < 0: break
             rmax = piv // n
             if _first_common_earlier(R, eu[rmax], ev[rmax], rmax) == piv % n:  # the pivot of an apparent pair
-                heap, size, work, nwork = _add_coboundary(heap, size, work, nwork, R, eu, ev, rmax); continue
+                heap, size, cur, ncur = _add_column(heap, size, cur, ncur, R, nbr, eu, ev, rmax, piv % n); continue  # its scan starts at the pivot
             s = _stored_column(head, nxt, piv_key, rmax, piv)
             if s >= 0:  # the pivot of a stored column: add that column
                 for i in range(vstart[s], vstart[s + 1]):
-                    heap, size, work, nwork = _add_coboundary(heap, size, work, nwork, R, eu, ev, vbuf[i])
+                    heap, size, cur, ncur = _add_column(heap, size, cur, ncur, R, nbr, eu, ev, vbuf[i])
                 continue
-            vbuf, vstart = _store_column(vbuf, vstart, ncols, work, nwork)  # a new pivot: store the column
+            vbuf, vstart = _store_column(vbuf, vstart, ncols, cur[:ncur, 0].copy(), ncur)  # a new pivot: store the column
             piv_key, _ = _append(piv_key, ncols, piv); nxt, _ = _append(nxt, ncols, head[rmax]); head[rmax] = ncols; ncols += 1
             d = rmax; break
         birth, _ = _append(birth, nbars, r); death, nbars = _append(death, nbars, d)
@@ -253,14 +316,14 @@ def _vr_pairs(R, eu, ev):
     return eu, ev, h0_vertex, h0_rank, h1_birth, h1_death
 
 # %% ../nbs/02_persistence.ipynb #4b32c6b9
-def vr_persistence(D,  # distance matrix (n, n): numpy array or torch tensor (values are used, not gradients)
-                   drop_zero: bool = True,  # drop bars with death == birth
-                  ) -> list[Bars]:
-    "Vietoris–Rips persistence pairs of `D` in dimensions 0 and 1, as `[H0 bars, H1 bars]`."
-    D = check_distance_matrix(D)
+def _persistence(D: np.ndarray,  # a distance matrix already validated by `check_distance_matrix` (float64, C-contiguous)
+                 drop_zero: bool = True,  # drop bars with death == birth
+                ) -> list[Bars]:
+    "`[H0 bars, H1 bars]` of a validated distance matrix (callers that built the matrix themselves skip the checks)."
     n = len(D)
     eu, ev, h0_vertex, h0_rank, h1_birth, h1_death = _vr_pairs(*_edge_ranks(D))
-    root = np.setdiff1d(np.arange(n), h0_vertex)[:1]  # the surviving component
+    alive = np.ones(n, bool); alive[h0_vertex] = False
+    root = np.flatnonzero(alive)[:1]  # the surviving component
     h0_birth = np.stack([np.r_[h0_vertex, root]] * 2, 1)
     h0_death = np.r_[np.stack([eu[h0_rank], ev[h0_rank]], 1).reshape(-1, 2), np.full((len(root), 2), -1)]
     # vertices are born at 0: the birth "edge" (v, v) reads the zero diagonal
@@ -268,6 +331,13 @@ def vr_persistence(D,  # distance matrix (n, n): numpy array or torch tensor (va
     dead = h1_death >= 0
     h1_death_edge = np.where(dead[:, None], np.stack([eu[np.maximum(h1_death, 0)], ev[np.maximum(h1_death, 0)]], 1), -1)
     return [_make_bars(0, D, h0_birth, h0_death, drop_zero), _make_bars(1, D, h1_birth_edge, h1_death_edge, drop_zero)]
+
+# %% ../nbs/02_persistence.ipynb #af24c30c
+def vr_persistence(D,  # distance matrix (n, n): numpy array or torch tensor (values are used, not gradients)
+                   drop_zero: bool = True,  # drop bars with death == birth
+                  ) -> list[Bars]:
+    "Vietoris–Rips persistence pairs of `D` in dimensions 0 and 1, as `[H0 bars, H1 bars]`."
+    return _persistence(check_distance_matrix(D), drop_zero)
 
 # %% ../nbs/02_persistence.ipynb #508e601a
 def plot_barcode(bars: Bars | Sequence[Bars],  # one `Bars` or a list of them (e.g. the output of `vr_persistence`)
@@ -279,7 +349,9 @@ def plot_barcode(bars: Bars | Sequence[Bars],  # one `Bars` or a list of them (e
     "Plot bars as a barcode or a persistence diagram; returns the axes."
     if kind not in ("barcode", "diagram"): raise ValueError(f"`kind` must be 'barcode' or 'diagram', got {kind!r}")
     if isinstance(bars, Bars): bars = [bars]
-    if ax is None: _, ax = plt.subplots(figsize=(5, 3.5))
+    if ax is None:
+        import matplotlib.pyplot as plt  # imported when a figure is drawn: `import geonb.persistence` stays light
+        _, ax = plt.subplots(figsize=(5, 3.5))
     finite = np.concatenate([b.death[np.isfinite(b.death)] for b in bars] + [np.zeros(1)])
     top = 1.05 * max(finite.max(), 1e-12)
     row = 0

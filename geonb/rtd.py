@@ -9,17 +9,15 @@ from __future__ import annotations
 
 import os
 
-import matplotlib.pyplot as plt
 import numpy as np
 import torch
 from joblib import Parallel, delayed
-from matplotlib.figure import Figure
 from scipy.spatial.distance import cdist
 from torch import nn
 from tqdm.auto import tqdm
 
 from .core import check_array, check_choice, check_memory, check_positive, check_same_length, check_seed, to_numpy
-from .persistence import Bars, check_distance_matrix, plot_barcode, vr_persistence
+from .persistence import Bars, _persistence, check_distance_matrix, plot_barcode, vr_persistence
 
 # %% auto #0
 __all__ = ['distance_matrix', 'cross_matrix', 'cross_bars', 'cross_barcode', 'rtd', 'RTDLoss', 'linear_cka', 'svcca',
@@ -91,7 +89,7 @@ def cross_bars(r1,  # (N, N) distance matrix of the first cloud (its distances f
     "H1 bars (zero-length dropped) with birth/death edges of R-Cross-Barcode_1 for two distance matrices."
     r1 = check_distance_matrix(r1, "r1", min_points=2); r2 = check_distance_matrix(r2, "r2", min_points=2)
     check_same_length(r1=r1, r2=r2)
-    return vr_persistence(cross_matrix(r1, r2, mode))[1]
+    return _persistence(cross_matrix(r1, r2, mode))[1]  # built here from checked matrices: symmetric, zero diagonal
 
 # %% ../nbs/03_rtd.ipynb #9a3d5f05
 def cross_barcode(P,  # (N, d_P) first point cloud (numpy or torch); its distances fill the cross blocks
@@ -133,7 +131,7 @@ def rtd(P,  # (N, d_P) first point cloud (numpy or torch; gradients are not trac
     n_jobs = -1 if n_jobs is None else check_positive(n_jobs, "n_jobs", integer=True)  # joblib's -1: all cores
     jobs = [(idx, f) for idx in subsets for f in (True, False)]
     b, at_once = len(subsets[0]), min(len(jobs), os.cpu_count() or 1 if n_jobs == -1 else n_jobs)
-    check_memory(at_once * 10 * 8 * b * b, f"`rtd` with batch={b} ({at_once} cross-barcodes at once)",  # 2 N×N + a 2N×2N matrix each
+    check_memory(at_once * 26 * 8 * b * b, f"`rtd` with batch={b} ({at_once} cross-barcodes at once)",  # per barcode: 2 N×N, the 2N×2N matrix, its ranks, the sort's buffers
                  "lower `batch` (the RTD papers use 200–2000) or `n_jobs`")
     parts = Parallel(n_jobs=n_jobs, prefer="threads", return_as="generator")(delayed(score)(job) for job in jobs)
     return float(np.mean(list(tqdm(parts, total=len(jobs), desc="rtd", disable=not progress))))
@@ -170,7 +168,7 @@ def _barcode_loss(r1: torch.Tensor, r2: torch.Tensor,  # tracked distance matric
                  ) -> torch.Tensor:
     "Σ|death − birth|^p over the `card` longest bars of one R-Cross-Barcode, read from the tracked matrices."
     M = cross_matrix(r1, r2, mode)
-    bars = vr_persistence(M.detach().cpu())[1]
+    bars = _persistence(np.ascontiguousarray(M.detach().cpu().numpy(), dtype=np.float64))[1]  # M is built from checked matrices
     be = torch.as_tensor(bars.birth_edge[:card], device=M.device)
     de = torch.as_tensor(bars.death_edge[:card], device=M.device)
     births, deaths = M, M  # the matrices the values are read from
@@ -286,6 +284,7 @@ def plot_rtd(P,  # (N, d_P) first cloud
     check_same_length(P=P, Q=Q)
     r1, r2 = distance_matrix(P, norm, "P"), distance_matrix(Q, norm, "Q")
     fwd, bwd = cross_bars(r1, r2, mode), cross_bars(r2, r1, mode)
+    import matplotlib.pyplot as plt  # imported when a figure is drawn: `import geonb.rtd` stays light
     fig, axs = plt.subplots(1, 4, figsize=figsize)
     for ax, X, name in [(axs[0], P, "P"), (axs[1], Q, "Q")]:
         X2 = X[:, :2] if X.shape[1] >= 2 else np.c_[X[:, 0], np.zeros(len(X))]
@@ -338,8 +337,10 @@ def barcode_explorer(P,  # (N, d_P) first cloud (the first two coordinates are d
         import ipywidgets as widgets  # optional at run time: without it, the static figure below
         from IPython.display import display
     except ImportError:
+        import matplotlib.pyplot as plt
         fig = plt.figure(figsize=figsize); _draw_bar(fig, P2, Q2, bars, index, N); fig.tight_layout()
         return fig
+    from matplotlib.figure import Figure
     fig = Figure(figsize=figsize)  # not managed by pyplot: the widget's output shows it, no duplicate inline copy
     slider = widgets.IntSlider(value=index, min=0, max=len(bars) - 1, description="bar", continuous_update=False)
     out = widgets.Output()

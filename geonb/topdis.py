@@ -7,10 +7,10 @@ Docs: https://geonb.github.io/geonb/topdis.html.md"""
 # %% ../nbs/09_topdis.ipynb #091db6a0
 from __future__ import annotations
 import math
-from typing import Any
+from functools import lru_cache
+from typing import Any, NamedTuple
 
 import numpy as np
-import matplotlib.pyplot as plt
 import torch
 import torch.nn as nn
 
@@ -19,29 +19,29 @@ from .rtd import RTDLoss
 from .train import Regularizer, _as_method, _batch_sampler
 
 # %% auto #0
-__all__ = ['gaussian_shift', 'coordinate_probabilities', 'pixel_distances', 'topdis_term', 'TopDis', 'reconstruction_ratio',
-           'gradient_ratio', 'scaled_gamma', 'training_failure', 'plot_shift', 'shift_viewer']
+__all__ = ['gaussian_shift', 'coordinate_probabilities', 'pixel_distances', 'TopDisTerm', 'topdis_term', 'TopDis',
+           'reconstruction_ratio', 'gradient_ratio', 'scaled_gamma', 'training_failure', 'plot_shift', 'shift_viewer']
 
 # %% ../nbs/09_topdis.ipynb #f54b9b26
 def gaussian_shift(z: torch.Tensor,  # latent codes (n, d)
                    i: int,  # the coordinate to shift
-                   C: float = 1 / 8,  # shift in CDF units, 0 < C < 1
+                   shift: float = 1 / 8,  # the step in CDF units (the paper's C), 0 < shift < 1
                    sign: int | None = None,  # +1 or -1; None draws it (with `generator`)
                    generator: torch.Generator | None = None,  # source of the random sign
                   ) -> tuple[torch.Tensor, torch.Tensor]:
-    "Shift coordinate `i` of `z` by ±`C` in the batch's Gaussian CDF; return (shifted kept rows, kept mask)."
+    "Shift coordinate `i` of `z` by ±`shift` in the batch's Gaussian CDF; return (shifted kept rows, kept mask)."
     z = check_array(z, "z", ndim=2, min_rows=2)
     if not isinstance(z, torch.Tensor): z = torch.as_tensor(z, dtype=torch.float32)
     if not torch.is_floating_point(z): raise TypeError(f"`z` must be a floating-point tensor of codes, got dtype {z.dtype}")
     n, d = z.shape
     if isinstance(i, bool) or not isinstance(i, (int, np.integer)) or not 0 <= i < d:
         raise ValueError(f"`i` must be an integer coordinate in [0, {d}), got {i!r}")
-    if not 0 < C < 1: raise ValueError(f"`C` must be in (0, 1), got {C!r}")
+    if not 0 < shift < 1: raise ValueError(f"`shift` must be in (0, 1), got {shift!r}")
     if sign is None: sign = 1 if torch.rand((), generator=generator).item() < 0.5 else -1
     if sign not in (1, -1): raise ValueError(f"`sign` must be +1, -1 or None, got {sign!r}")
     zi = z[:, i]
     m, s = zi.mean(), zi.std().clamp_min(1e-8)
-    u = torch.special.ndtr((zi - m) / s) + sign * C
+    u = torch.special.ndtr((zi - m) / s) + sign * shift
     kept = (u > 0) & (u < 1)
     shifted = z[kept].clone()
     shifted[:, i] = m + s * torch.special.ndtri(u[kept])
@@ -79,27 +79,32 @@ def pixel_distances(x: torch.Tensor,  # decoded images (n, ...) in [0, 1]
 
 
 # %% ../nbs/09_topdis.ipynb #69c05716
-_rtd_topdis = RTDLoss(card=50, p=1, mode="min+max", symmetric=True, immovable=1, inputs="distances", norm=None)
+class TopDisTerm(NamedTuple):
+    "The TopDis term of one step and the number of codes it compared."
+    value: torch.Tensor  # scalar, autograd-tracked (0 when fewer than 3 codes were kept)
+    kept: int  # codes whose shift stayed inside the distribution (the size of both decoded clouds)
+
+@lru_cache(maxsize=None)
+def _topdis_rtd(card: int) -> RTDLoss:
+    "The RTD loss of TopDis keeping `card` bars per barcode: min+max, p = 1, symmetric, released reads (built once per `card`)."
+    return RTDLoss(card=card, p=1, mode="min+max", symmetric=True, immovable=1, inputs="distances", norm=None)
 
 def topdis_term(model: nn.Module,  # a model with `decode(z) -> logits`
                 z: torch.Tensor,  # codes of the batch (n, d)
                 i: int,  # the coordinate to shift
-                shift: float = 1 / 8,  # C
+                shift: float = 1 / 8,  # the step in CDF units (the paper's C)
                 sign: int | None = None,  # +1, -1, or None (random, from `generator`)
                 generator: torch.Generator | None = None,
                 logits: torch.Tensor | None = None,  # model.decode(z), if already computed
                 card: int = 50,  # bars kept per barcode
-                info: dict | None = None,  # if given, receives the number of kept codes under "kept"
-               ) -> torch.Tensor:
-    "RTD (min+max, symmetric, released reads with the unshifted decodes as reference) between decodes of `z` and of `z` shifted along `i`."
+               ) -> TopDisTerm:
+    "RTD (min+max, symmetric, released reads with the unshifted decodes as reference) between decodes of `z` and of `z` shifted along `i`, and the number of codes kept."
     z_shifted, kept = gaussian_shift(z, i, shift, sign, generator)
-    if info is not None: info["kept"] = int(kept.sum())
-    if kept.sum() < 3: return z.sum() * 0  # too few points for a barcode: no signal this step
+    n_kept = int(kept.sum())
+    if n_kept < 3: return TopDisTerm(z.sum() * 0, n_kept)  # too few points for a barcode: no signal this step
     original = torch.sigmoid(logits[kept] if logits is not None else model.decode(z[kept]))
     shifted = torch.sigmoid(model.decode(z_shifted))
-    rtd = _rtd_topdis if card == 50 else RTDLoss(card=card, mode="min+max", immovable=1, norm=None)
-    return rtd(pixel_distances(original), pixel_distances(shifted))
-
+    return TopDisTerm(_topdis_rtd(card)(pixel_distances(original), pixel_distances(shifted)), n_kept)
 
 # %% ../nbs/09_topdis.ipynb #23074eaf
 class TopDis(Regularizer):
@@ -107,7 +112,7 @@ class TopDis(Regularizer):
     name = "topdis"
     def __init__(self,
                  gamma: float = 5.0,  # weight of the term
-                 shift: float = 1 / 8,  # C, the shift in CDF units
+                 shift: float = 1 / 8,  # the step in CDF units (the paper's C)
                  sampler: str = "weight_norm",  # coordinate choice: "weight_norm" or "uniform"
                  use_samples: bool = True,  # shift the reparameterised samples z (True) or the posterior means
                  orthogonalize: bool = False,  # project g_T against the reconstruction gradient when they conflict
@@ -174,10 +179,9 @@ def _topdis_call(self: TopDis, model: nn.Module, batch: torch.Tensor, out: dict,
     probs = coordinate_probabilities(model.decoder_input_weight(), self.sampler)
     i = int(torch.multinomial(probs, 1, generator=self.generator))
     sign = 1 if torch.rand((), generator=self.generator).item() < 0.5 else -1
-    info = {}
-    term = topdis_term(model, z, i, self.shift, sign, logits=logits, card=self.card, info=info)
-    self.last = {"coordinate": i, "sign": sign, "kept": info["kept"]}
-    return self.gamma * term
+    term = topdis_term(model, z, i, self.shift, sign, logits=logits, card=self.card)
+    self.last = {"coordinate": i, "sign": sign, "kept": term.kept}
+    return self.gamma * term.value
 
 _as_method(TopDis, "__call__", _topdis_call)
 
@@ -209,7 +213,7 @@ def gradient_ratio(model: nn.Module,  # a model of the VAE family
                    gamma: float = 5.0,  # weight of the term
                    draws: int = 8,  # coordinate/sign draws averaged
                    seed: int = 0,  # seed of the draws and of the reparameterisation noise
-                   shift: float = 1 / 8,  # C
+                   shift: float = 1 / 8,  # the step in CDF units (the paper's C)
                   ) -> float:
     "Mean over draws of ‖γ·∇TopDis‖ / ‖∇reconstruction‖ over the model's parameters, at the batch `x`."
     draws = check_positive(draws, "draws", integer=True)
@@ -221,7 +225,7 @@ def gradient_ratio(model: nn.Module,  # a model of the VAE family
     ratios = []
     for _ in range(draws):
         i = int(torch.multinomial(probs, 1, generator=gen))
-        ratios.append(gamma * norm(topdis_term(model, out["z"], i, shift, None, gen, logits=out["logits"])) / max(g_rec, 1e-12))
+        ratios.append(gamma * norm(topdis_term(model, out["z"], i, shift, None, gen, logits=out["logits"]).value) / max(g_rec, 1e-12))
     return float(np.mean(ratios))
 
 # %% ../nbs/09_topdis.ipynb #eca2823e
@@ -264,7 +268,8 @@ def plot_shift(model: nn.Module,  # a trained model of the family
         mu = model.encoder(x)[0]
         z_shifted, kept = gaussian_shift(mu, i, abs(shift), 1 if shift > 0 else -1)
         a, b = torch.sigmoid(model.decode(mu[kept])), torch.sigmoid(model.decode(z_shifted))
-        value = topdis_term(model, mu, i, abs(shift), 1 if shift > 0 else -1).item() if kept.sum() >= 3 else float("nan")
+        value = topdis_term(model, mu, i, abs(shift), 1 if shift > 0 else -1).value.item() if kept.sum() >= 3 else float("nan")
+    import matplotlib.pyplot as plt  # imported when a figure is drawn: `import geonb.topdis` stays light
     k = min(n_show, len(a))
     fig, axes = plt.subplots(2, k, figsize=(0.9 * k, 2.1), squeeze=False)
     for row, imgs, label in ((0, a, "original"), (1, b, f"z{i} {shift:+.2f}")):
@@ -283,6 +288,7 @@ def shift_viewer(model: nn.Module,  # a trained model of the family
                 ):
     "ipywidgets explorer: choose a latent coordinate and a shift; see original vs shifted decodes and their RTD."
     import ipywidgets as W
+    import matplotlib.pyplot as plt
     from IPython.display import display
     coord = W.Dropdown(options=list(range(model.latent_dim)), value=0, description="coordinate")
     shift = W.FloatSlider(value=0.125, min=-0.45, max=0.45, step=0.025, description="shift (CDF)")
