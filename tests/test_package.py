@@ -110,3 +110,14 @@ def test_experiment_notebooks_follow_the_contract():
         nb = nbformat.read(path, as_version=4)
         assert any("parameters" in c.metadata.get("tags", []) for c in nb.cells), f"{path.name}: no parameters cell"
         assert {"out_dir", "seed", "device"} <= set(notebook_parameters(path)), path.name
+
+
+def test_importing_geonb_does_not_load_pyplot():
+    "Every module imports without matplotlib.pyplot (issue 24): pyplot is imported inside the functions that draw."
+    import subprocess, sys
+    mods = ["core", "persistence", "rtd", "labeling", "train", "conv", "gtn", "diffusion", "data", "vae", "metrics",
+            "topdis", "quality", "evidence", "results", "run"]
+    code = ("import sys\n" + "".join(f"import geonb.{m}\n" for m in mods) +
+            "print([k for k in sys.modules if k == 'matplotlib.pyplot'])")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
+    assert out == "[]", f"an import of geonb loaded pyplot: {out}"
