@@ -28,3 +28,11 @@ def tiny_experiment(tmp_path):
 
 def pytest_configure(config):
     config.addinivalue_line("markers", "slow: takes minutes (builds a wheel, installs into a fresh venv); runs in make test")
+
+
+def run_tiny_experiment(tmp_path_factory, notebook: Path, params: dict):
+    "Run an experiment notebook at tiny `params` into a fresh folder; returns (run folder, its results.json)."
+    from geonb.core import load_json
+    from geonb.run import run_experiment
+    rd = run_experiment(notebook, params, tmp_path_factory.mktemp(notebook.stem), progress=False)
+    return rd, load_json(rd / "results.json")

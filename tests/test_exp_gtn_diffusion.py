@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from geonb.core import load_json
-from geonb.run import run_experiment
+from conftest import run_tiny_experiment
 
 NB = Path(__file__).resolve().parents[1] / "nbs" / "experiments" / "gtn_diffusion.ipynb"
 TINY = dict(size="demo", n_seeds=2, n=300, epochs=2, n_gen=200, hidden=[16], num_train_timesteps=50, gtn_max_epochs=5,
@@ -15,8 +15,7 @@ TINY = dict(size="demo", n_seeds=2, n=300, epochs=2, n_gen=200, hidden=[16], num
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    rd = run_experiment(NB, TINY, tmp_path_factory.mktemp("gtn_diffusion"), progress=False)
-    return rd, load_json(rd / "results.json")
+    return run_tiny_experiment(tmp_path_factory, NB, TINY)
 
 
 def test_measures_per_seed(run):

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from geonb.core import load_json
-from geonb.run import run_experiment
+from conftest import run_tiny_experiment
 
 NB = Path(__file__).resolve().parents[1] / "nbs" / "experiments" / "gtn_mnist.ipynb"
 TINY = {"size": "paper", "n_seeds": 2, "n_train": 400, "n_test": 400, "max_epochs": 1, "gtn_epochs": 3, "d_values": [2], "sweep_seeds": 1,
@@ -17,8 +17,7 @@ SETS = ["gtn/greedy_cosine", "gtn/direction_radius", "gaussian", "gmm", "vae", "
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    rd = run_experiment(NB, TINY, tmp_path_factory.mktemp("gtn_mnist"), progress=False)
-    return rd, load_json(rd / "results.json")
+    return run_tiny_experiment(tmp_path_factory, NB, TINY)
 
 
 def test_generators_and_measures(run):

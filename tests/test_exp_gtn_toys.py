@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from geonb.core import load_json
-from geonb.run import run_experiment
+from conftest import run_tiny_experiment
 
 NB = Path(__file__).resolve().parents[1] / "nbs" / "experiments" / "gtn_toys.ipynb"
 TINY = dict(size="demo", n_seeds=2, n=200, n_eval=400, n_two=200, max_epochs=4, patience=2, assignment_max_n=200,
@@ -19,8 +19,7 @@ HEADLINE = {"swiss_spearman_official", "swiss_spearman_exact", "swiss_decreasing
 
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
-    rd = run_experiment(NB, TINY, tmp_path_factory.mktemp("gtn_toys"), progress=False)
-    return rd, load_json(rd / "results.json")
+    return run_tiny_experiment(tmp_path_factory, NB, TINY)
 
 
 def rows(res, toy, labeling):
